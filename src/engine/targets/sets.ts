@@ -1,0 +1,168 @@
+/**
+ * The sets of the Sketchpose paper on a window of annotation codes (paper §2.3, ALGORITHM.md §2):
+ * touching boundaries B01, boundaries B, strokes S, distances d_B and d_CB, and the valid distance
+ * set D = { x ∈ S : d_B(x) ≤ d_CB(x) }, on which d_B equals the distance to the true edges
+ * (Theorem 1).
+ *
+ * Discretisation (ALGORITHM.md §2, made exact on the pixel grid). True edges E of a label image
+ * are the background pixels 4-adjacent to an object plus the object pixels 4-adjacent to a
+ * different object (what `labelsToCodes` marks). B01 = background strokes 4-adjacent to cell
+ * strokes; B = B01 ∪ drawn boundaries. The known edge CB = B ∪ ∂S, where ∂S are the stroke pixels
+ * 4-adjacent to a pixel that is unknown (code 0 or an unknown outside) or a drawn boundary. With
+ * ∂S on the *inner* side of the strokes, `d_CB ≤ dist(·, E)` holds exactly on S for admissible
+ * strokes, hence `d_B = dist(·, E)` on D (docs/design/valid-distance-set.md has the proof; the
+ * outer reading "distance to the nearest non-stroke pixel" is off by one pixel where a stroke
+ * ends on a true edge). With `complete` (a full labelling converted by `labelsToCodes`, where
+ * every contact is drawn on both sides) drawn boundaries are not added to ∂S, so D = S.
+ *
+ * What lies beyond the window is declared per side: `'unknown'` (the conservative default, right
+ * for a window cut out of a larger image or for partial annotation at the image border) adds an
+ * unknown ring, so D shrinks near that side; `'not-boundary'` follows Omnipose's convention that
+ * the image border is never a cell edge (right for the true image border when the annotation is
+ * complete), so with full annotation D = S.
+ */
+import { distanceToSeeds } from '../edt/index.ts';
+import type { Raster } from '../types.ts';
+import { BACKGROUND, BOUNDARY, CELL, checkCodes, UNKNOWN } from './codes.ts';
+
+export type Outside = 'unknown' | 'not-boundary';
+export interface OutsideSides {
+  top: Outside;
+  bottom: Outside;
+  left: Outside;
+  right: Outside;
+}
+
+export interface StrokeSets {
+  shape: [number, number];
+  /** 1 on B01: background pixels 4-adjacent to a cell pixel */
+  touching: Uint8Array;
+  /** 1 on B = B01 ∪ drawn boundaries (code 3) */
+  boundary: Uint8Array;
+  /** d_B: distance to the nearest B pixel (+Infinity when B = ∅) */
+  distanceToBoundary: Float32Array;
+  /** flat window index of the nearest B pixel (−1 when B = ∅) */
+  nearestBoundary: Int32Array;
+  /** d_CB: distance to the nearest pixel of CB = B ∪ ∂S (0 on ∂S; +Infinity without any) */
+  distanceToKnownEdge: Float32Array;
+  /** 1 on D = { x ∈ S : d_B ≤ d_CB } */
+  valid: Uint8Array;
+}
+
+/** Padding value for sides whose outside is not a boundary: neither a B nor a CB seed. */
+const NEUTRAL = 255;
+
+export interface SetOptions {
+  /** What lies beyond the window, for all sides or per side; default `'unknown'`. */
+  outside?: Outside | Partial<OutsideSides>;
+  /** The codes are a complete labelling (from `labelsToCodes`); default false. */
+  complete?: boolean;
+}
+
+export function resolveOutside(outside: Outside | Partial<OutsideSides> | undefined): OutsideSides {
+  if (outside === undefined || typeof outside === 'string') {
+    const o = outside ?? 'unknown';
+    return { top: o, bottom: o, left: o, right: o };
+  }
+  return {
+    top: outside.top ?? 'unknown',
+    bottom: outside.bottom ?? 'unknown',
+    left: outside.left ?? 'unknown',
+    right: outside.right ?? 'unknown',
+  };
+}
+
+/** Copies the window into a grid with a one-pixel ring that encodes what lies outside. */
+function pad(codes: Uint8Array, rows: number, cols: number, sides: OutsideSides): Uint8Array {
+  const pc = cols + 2;
+  const padded = new Uint8Array((rows + 2) * pc);
+  const v = (o: Outside): number => (o === 'unknown' ? 0 : NEUTRAL);
+  padded.fill(v(sides.top), 0, pc);
+  padded.fill(v(sides.bottom), (rows + 1) * pc, (rows + 2) * pc);
+  for (let r = 0; r < rows; r++) {
+    const row = (r + 1) * pc;
+    padded[row] = v(sides.left);
+    padded.set(codes.subarray(r * cols, (r + 1) * cols), row + 1);
+    padded[row + cols + 1] = v(sides.right);
+  }
+  // a corner is unknown only when both adjoining sides are (keeps the proof's step argument valid)
+  const corner = (a: Outside, b: Outside): number => (a === 'unknown' && b === 'unknown' ? 0 : NEUTRAL);
+  padded[0] = corner(sides.top, sides.left);
+  padded[pc - 1] = corner(sides.top, sides.right);
+  padded[(rows + 1) * pc] = corner(sides.bottom, sides.left);
+  padded[(rows + 2) * pc - 1] = corner(sides.bottom, sides.right);
+  return padded;
+}
+
+/**
+ * Computes the sets on the whole window. `B = ∅` gives `d_B = +∞` and `D = ∅` (training then
+ * relies on the boundary and inequality terms); a window without strokes gives empty sets.
+ */
+export function strokeSets(codesRaster: Raster, options: SetOptions = {}): StrokeSets {
+  const codes = checkCodes(codesRaster, 'strokeSets');
+  const [rows, cols] = codes.shape;
+  const sides = resolveOutside(options.outside);
+  const complete = options.complete ?? false;
+  const pr = rows + 2;
+  const pc = cols + 2;
+  const p = pad(codes.data, rows, cols, sides);
+  // a neighbour that puts a stroke pixel on ∂S: unknown always, a drawn boundary unless complete
+  const cutsStroke = (code: number): boolean => code === UNKNOWN || (!complete && code === BOUNDARY);
+  const bSeeds = new Uint8Array(pr * pc);
+  const cbSeeds = new Uint8Array(pr * pc);
+  for (let r = 1; r <= rows; r++) {
+    for (let c = 1, i = r * pc + 1; c <= cols; c++, i++) {
+      const code = p[i]!;
+      if (code === BOUNDARY) {
+        bSeeds[i] = 1;
+        cbSeeds[i] = 1;
+        continue;
+      }
+      if (code !== BACKGROUND && code !== CELL) continue;
+      const up = p[i - pc]!;
+      const down = p[i + pc]!;
+      const left = p[i - 1]!;
+      const right = p[i + 1]!;
+      const isB = code === BACKGROUND && (up === CELL || down === CELL || left === CELL || right === CELL);
+      bSeeds[i] = isB ? 1 : 0;
+      cbSeeds[i] = isB || cutsStroke(up) || cutsStroke(down) || cutsStroke(left) || cutsStroke(right) ? 1 : 0;
+    }
+  }
+  const dB = distanceToSeeds({ data: bSeeds, shape: [pr, pc] }, { feature: true });
+  const dCB = distanceToSeeds({ data: cbSeeds, shape: [pr, pc] });
+  const n = rows * cols;
+  const touching = new Uint8Array(n);
+  const boundary = new Uint8Array(n);
+  const distanceToBoundary = new Float32Array(n);
+  const nearestBoundary = new Int32Array(n);
+  const distanceToKnownEdge = new Float32Array(n);
+  const valid = new Uint8Array(n);
+  const src = codes.data;
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let c = 0, pi = (r + 1) * pc + 1; c < cols; c++, i++, pi++) {
+      const code = src[i]!;
+      const isB = bSeeds[pi] === 1;
+      boundary[i] = isB ? 1 : 0;
+      touching[i] = isB && code === BACKGROUND ? 1 : 0;
+      const db = dB.distance[pi]!;
+      const dcb = dCB.distance[pi]!;
+      distanceToBoundary[i] = db;
+      distanceToKnownEdge[i] = dcb;
+      const f = dB.feature![pi]!;
+      // B seeds only exist inside the window, so the feature maps back without clipping
+      nearestBoundary[i] = f < 0 ? -1 : (Math.floor(f / pc) - 1) * cols + ((f % pc) - 1);
+      // B = ∅ leaves d_B infinite: such pixels are never valid (D = ∅), even if d_CB is infinite too
+      valid[i] =
+        (code === BACKGROUND || code === CELL) && db <= dcb && db !== Number.POSITIVE_INFINITY ? 1 : 0;
+    }
+  }
+  return {
+    shape: [rows, cols],
+    touching,
+    boundary,
+    distanceToBoundary,
+    nearestBoundary,
+    distanceToKnownEdge,
+    valid,
+  };
+}
