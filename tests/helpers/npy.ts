@@ -46,8 +46,8 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   if (!Ctor) throw new Error(`unsupported npy dtype ${descr}`);
   const count = shape.reduce((a, b) => a * b, 1);
   const start = headerStart + headerLen;
-  // copy so the typed array is aligned regardless of the header length
-  const body = bytes.slice(start, start + count * (descr.endsWith('8') ? 8 : Number(descr.slice(2)) || 1));
+  // copy (Buffer#slice would return a view) so the typed array is aligned and starts at the body
+  const body = new Uint8Array(bytes.subarray(start, start + count * (Number(descr.slice(2)) || 1)));
   return { data: new Ctor(body.buffer, 0, count), shape, dtype: descr };
 }
 
