@@ -6,8 +6,11 @@
  * Targets, all `[rows, cols]` of the crop (flows are two planes, dy then dx):
  * - `distance` d*: d_B on D ∩ cells; `backgroundDistance` (−5, Omnipose 1.0) on background
  *   pixels that carry a distance target; 0 elsewhere (masked out).
- * - `flow` v*: `flowScale` (5, Omnipose) × the unit vector from the nearest B pixel to the pixel,
- *   i.e. ∇d_B, on D ∩ cells; 0 on background and elsewhere.
+ * - `flow` v*: `flowScale` (5, Omnipose) × the unit gradient ∇d_B (central differences on the
+ *   window), on D ∩ cells; 0 on background and elsewhere. Where the gradient vanishes (a ridge
+ *   symmetric to the pixel) the direction from the nearest B pixel (feature transform) is used.
+ *   The central-difference gradient matches Omnipose's flows better than the single nearest-pixel
+ *   direction (mean cosine 0.97-0.98 vs 0.88-0.93 on real masks; tests/fixtures/omnipose).
  * - `boundary` b*: 1 on B, 0 elsewhere (masked to S ∪ B).
  * - `weight` ρ = β + exp(−d_CB / α) (α = 5, β = 2) wherever d_CB is finite.
  * - `lowerBound` d_CB, the bound the inequality term enforces on cells outside D.
@@ -74,6 +77,35 @@ export interface Targets {
   instances: Int32Array;
   /** Pixel counts of each mask, for normalising each loss term by its own set (paper). */
   counts: Record<keyof LossMasks, number>;
+}
+
+/**
+ * Unit gradient of the distance field at (r, c) by central differences (one-sided at the window
+ * edge); falls back to the direction away from the nearest B pixel where it vanishes.
+ */
+function unitGradient(
+  d: Float32Array,
+  nearest: Int32Array,
+  rows: number,
+  cols: number,
+  r: number,
+  c: number,
+): [number, number] {
+  const i = r * cols + c;
+  const up = r > 0 ? d[i - cols]! : d[i]!;
+  const down = r < rows - 1 ? d[i + cols]! : d[i]!;
+  const left = c > 0 ? d[i - 1]! : d[i]!;
+  const right = c < cols - 1 ? d[i + 1]! : d[i]!;
+  const gy = down - up;
+  const gx = right - left;
+  const norm = Math.hypot(gy, gx);
+  if (norm > 1e-6 && Number.isFinite(norm)) return [gy / norm, gx / norm];
+  const f = nearest[i]!;
+  const dy = r - Math.floor(f / cols);
+  const dx = c - (f % cols);
+  // d_B ≥ 1 on cells (B holds no cell pixel), so the nearest B pixel is never the pixel itself
+  const len = Math.hypot(dy, dx);
+  return [dy / len, dx / len];
 }
 
 function checkCrop(crop: Crop, rows: number, cols: number): void {
@@ -148,13 +180,10 @@ export function computeTargets(codes: Raster, options: TargetOptions = {}): Targ
       if (k === CELL) {
         if (isValid) {
           const db = sets.distanceToBoundary[i]!;
-          const f = sets.nearestBoundary[i]!;
-          const dy = wr - Math.floor(f / cols);
-          const dx = wc - (f % cols);
           distance[o] = db;
-          // d_B ≥ 1 on cells (B holds no cell pixel), so the division is safe
-          flow[o] = (flowScale * dy) / db;
-          flow[n + o] = (flowScale * dx) / db;
+          const [vy, vx] = unitGradient(sets.distanceToBoundary, sets.nearestBoundary, rows, cols, wr, wc);
+          flow[o] = flowScale * vy;
+          flow[n + o] = flowScale * vx;
           masks.distanceLoss[o] = 1;
           masks.flowLoss[o] = 1;
           masks.eulerStart[o] = 1;
