@@ -72,11 +72,25 @@ export function envelopeRow(
     if (feature) feature.fill(-1, base, base + cols);
     return;
   }
-  let j = 0;
-  for (let p = 0; p < cols; p++) {
-    while (z[j + 1]! < p) j++;
+  // z increases along the envelope: parabola j owns the positions p ≤ z[j + 1] not owned before
+  let p = 0;
+  for (let j = 0; j <= k && p < cols; j++) {
+    const zEnd = z[j + 1]!;
+    const end = zEnd >= cols - 1 ? cols - 1 : Math.floor(zEnd);
     const q = v[j]!;
-    distance[base + p] = Math.sqrt(h[j]! - 2 * p * q + p * p);
-    if (feature) feature[base + p] = nearestRow[q]! * cols + q;
+    const fq = h[j]! - q * q;
+    if (feature) {
+      const seed = nearestRow[q]! * cols + q;
+      for (; p <= end; p++) {
+        const dp = p - q;
+        distance[base + p] = Math.sqrt(dp * dp + fq);
+        feature[base + p] = seed;
+      }
+    } else {
+      for (; p <= end; p++) {
+        const dp = p - q;
+        distance[base + p] = Math.sqrt(dp * dp + fq);
+      }
+    }
   }
 }
