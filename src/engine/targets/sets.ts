@@ -95,10 +95,22 @@ function pad(codes: Uint8Array, rows: number, cols: number, sides: OutsideSides)
 }
 
 /**
- * Computes the sets on the whole window. `B = ∅` gives `d_B = +∞` and `D = ∅` (training then
- * relies on the boundary and inequality terms); a window without strokes gives empty sets.
+ * The sets on the window grown by the one-pixel ring (`[rows + 2, cols + 2]`, row stride `pc`),
+ * as computed; `computeTargets` reads them in place, `strokeSets` copies them out.
  */
-export function strokeSets(codesRaster: Raster, options: SetOptions = {}): StrokeSets {
+export interface PaddedSets {
+  rows: number;
+  cols: number;
+  pc: number;
+  /** 1 on B */
+  bSeeds: Uint8Array;
+  distanceToBoundary: Float32Array;
+  /** padded flat index of the nearest B pixel, −1 when B = ∅ */
+  nearestBoundary: Int32Array;
+  distanceToKnownEdge: Float32Array;
+}
+
+export function paddedStrokeSets(codesRaster: Raster, options: SetOptions = {}): PaddedSets {
   const codes = checkCodes(codesRaster, 'strokeSets');
   const [rows, cols] = codes.shape;
   const sides = resolveOutside(options.outside);
@@ -107,7 +119,7 @@ export function strokeSets(codesRaster: Raster, options: SetOptions = {}): Strok
   const pc = cols + 2;
   const p = pad(codes.data, rows, cols, sides);
   // a neighbour that puts a stroke pixel on ∂S: unknown always, a drawn boundary unless complete
-  const cutsStroke = (code: number): boolean => code === UNKNOWN || (!complete && code === BOUNDARY);
+  const cut3 = complete ? UNKNOWN : BOUNDARY;
   const bSeeds = new Uint8Array(pr * pc);
   const cbSeeds = new Uint8Array(pr * pc);
   for (let r = 1; r <= rows; r++) {
@@ -125,11 +137,43 @@ export function strokeSets(codesRaster: Raster, options: SetOptions = {}): Strok
       const right = p[i + 1]!;
       const isB = code === BACKGROUND && (up === CELL || down === CELL || left === CELL || right === CELL);
       bSeeds[i] = isB ? 1 : 0;
-      cbSeeds[i] = isB || cutsStroke(up) || cutsStroke(down) || cutsStroke(left) || cutsStroke(right) ? 1 : 0;
+      const onEdge =
+        up === UNKNOWN ||
+        down === UNKNOWN ||
+        left === UNKNOWN ||
+        right === UNKNOWN ||
+        up === cut3 ||
+        down === cut3 ||
+        left === cut3 ||
+        right === cut3;
+      cbSeeds[i] = isB || onEdge ? 1 : 0;
     }
   }
   const dB = distanceToSeeds({ data: bSeeds, shape: [pr, pc] }, { feature: true });
   const dCB = distanceToSeeds({ data: cbSeeds, shape: [pr, pc] });
+  return {
+    rows,
+    cols,
+    pc,
+    bSeeds,
+    distanceToBoundary: dB.distance,
+    nearestBoundary: dB.feature!,
+    distanceToKnownEdge: dCB.distance,
+  };
+}
+
+/** Whether a stroke pixel is in D; B = ∅ (infinite d_B) is never valid, even where d_CB is ∞. */
+export function isValid(code: number, db: number, dcb: number): boolean {
+  return (code === BACKGROUND || code === CELL) && db <= dcb && db !== Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Computes the sets on the whole window. `B = ∅` gives `d_B = +∞` and `D = ∅` (training then
+ * relies on the boundary and inequality terms); a window without strokes gives empty sets.
+ */
+export function strokeSets(codesRaster: Raster, options: SetOptions = {}): StrokeSets {
+  const ps = paddedStrokeSets(codesRaster, options);
+  const { rows, cols, pc } = ps;
   const n = rows * cols;
   const touching = new Uint8Array(n);
   const boundary = new Uint8Array(n);
@@ -137,23 +181,21 @@ export function strokeSets(codesRaster: Raster, options: SetOptions = {}): Strok
   const nearestBoundary = new Int32Array(n);
   const distanceToKnownEdge = new Float32Array(n);
   const valid = new Uint8Array(n);
-  const src = codes.data;
+  const src = codesRaster.data as Uint8Array;
   for (let r = 0, i = 0; r < rows; r++) {
     for (let c = 0, pi = (r + 1) * pc + 1; c < cols; c++, i++, pi++) {
       const code = src[i]!;
-      const isB = bSeeds[pi] === 1;
+      const isB = ps.bSeeds[pi] === 1;
       boundary[i] = isB ? 1 : 0;
       touching[i] = isB && code === BACKGROUND ? 1 : 0;
-      const db = dB.distance[pi]!;
-      const dcb = dCB.distance[pi]!;
+      const db = ps.distanceToBoundary[pi]!;
+      const dcb = ps.distanceToKnownEdge[pi]!;
       distanceToBoundary[i] = db;
       distanceToKnownEdge[i] = dcb;
-      const f = dB.feature![pi]!;
+      const f = ps.nearestBoundary[pi]!;
       // B seeds only exist inside the window, so the feature maps back without clipping
       nearestBoundary[i] = f < 0 ? -1 : (Math.floor(f / pc) - 1) * cols + ((f % pc) - 1);
-      // B = ∅ leaves d_B infinite: such pixels are never valid (D = ∅), even if d_CB is infinite too
-      valid[i] =
-        (code === BACKGROUND || code === CELL) && db <= dcb && db !== Number.POSITIVE_INFINITY ? 1 : 0;
+      valid[i] = isValid(code, db, dcb) ? 1 : 0;
     }
   }
   return {

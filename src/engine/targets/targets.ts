@@ -28,7 +28,7 @@ import { ShapeError } from '../errors.ts';
 import type { Raster } from '../types.ts';
 import { BACKGROUND, CELL } from './codes.ts';
 import { connectedComponents } from './components.ts';
-import { type Outside, type OutsideSides, strokeSets } from './sets.ts';
+import { isValid, type Outside, type OutsideSides, paddedStrokeSets } from './sets.ts';
 
 export interface Crop {
   row: number;
@@ -80,32 +80,34 @@ export interface Targets {
 }
 
 /**
- * Unit gradient of the distance field at (r, c) by central differences (one-sided at the window
- * edge); falls back to the direction away from the nearest B pixel where it vanishes.
+ * Unit gradient of the distance field at padded index `pi` by central differences (the padded
+ * ring holds the field's values one pixel beyond the window); falls back to the direction away
+ * from the nearest B pixel where the gradient vanishes.
  */
-function unitGradient(
-  d: Float32Array,
-  nearest: Int32Array,
-  rows: number,
-  cols: number,
-  r: number,
-  c: number,
-): [number, number] {
-  const i = r * cols + c;
-  const up = r > 0 ? d[i - cols]! : d[i]!;
-  const down = r < rows - 1 ? d[i + cols]! : d[i]!;
-  const left = c > 0 ? d[i - 1]! : d[i]!;
-  const right = c < cols - 1 ? d[i + 1]! : d[i]!;
-  const gy = down - up;
-  const gx = right - left;
+function unitGradient(d: Float32Array, nearest: Int32Array, pc: number, pi: number): [number, number] {
+  const gy = d[pi + pc]! - d[pi - pc]!;
+  const gx = d[pi + 1]! - d[pi - 1]!;
   const norm = Math.hypot(gy, gx);
   if (norm > 1e-6 && Number.isFinite(norm)) return [gy / norm, gx / norm];
-  const f = nearest[i]!;
-  const dy = r - Math.floor(f / cols);
-  const dx = c - (f % cols);
+  const f = nearest[pi]!;
+  const dy = Math.floor(pi / pc) - Math.floor(f / pc);
+  const dx = (pi % pc) - (f % pc);
   // d_B ≥ 1 on cells (B holds no cell pixel), so the nearest B pixel is never the pixel itself
   const len = Math.hypot(dy, dx);
   return [dy / len, dx / len];
+}
+
+/** ρ = β + exp(−d/α) with a lookup on d² (an integer for grid distances) below 64². */
+const weightTables = new Map<string, Float32Array>();
+function weightTable(alpha: number, beta: number): Float32Array {
+  const key = `${alpha},${beta}`;
+  let t = weightTables.get(key);
+  if (!t) {
+    t = new Float32Array(4096);
+    for (let d2 = 0; d2 < t.length; d2++) t[d2] = beta + Math.exp(-Math.sqrt(d2) / alpha);
+    weightTables.set(key, t);
+  }
+  return t;
 }
 
 function checkCrop(crop: Crop, rows: number, cols: number): void {
@@ -127,12 +129,13 @@ function checkCrop(crop: Crop, rows: number, cols: number): void {
 }
 
 export function computeTargets(codes: Raster, options: TargetOptions = {}): Targets {
-  const sets = strokeSets(codes, { outside: options.outside, complete: options.complete ?? false });
-  const [rows, cols] = sets.shape;
+  const sets = paddedStrokeSets(codes, { outside: options.outside, complete: options.complete ?? false });
+  const { rows, cols, pc } = sets;
   const crop = options.crop ?? { row: 0, col: 0, rows, cols };
   checkCrop(crop, rows, cols);
   const alpha = options.alpha ?? 5;
   const beta = options.beta ?? 2;
+  const table = weightTable(alpha, beta);
   const flowScale = options.flowScale ?? 5;
   const bgDistance = options.backgroundDistance ?? -5;
   const bgAll = (options.backgroundTargets ?? 'strokes') === 'strokes';
@@ -140,6 +143,8 @@ export function computeTargets(codes: Raster, options: TargetOptions = {}): Targ
   const cellMask = new Uint8Array(rows * cols);
   for (let i = 0; i < cellMask.length; i++) cellMask[i] = code[i] === CELL ? 1 : 0;
   const components = connectedComponents({ data: cellMask, shape: [rows, cols] }, 4);
+  const dB = sets.distanceToBoundary;
+  const dCB = sets.distanceToKnownEdge;
 
   const n = crop.rows * crop.cols;
   const distance = new Float32Array(n);
@@ -156,53 +161,64 @@ export function computeTargets(codes: Raster, options: TargetOptions = {}): Targ
     valid: new Uint8Array(n),
     eulerStart: new Uint8Array(n),
   };
-  const counts = { boundaryLoss: 0, distanceLoss: 0, flowLoss: 0, inequality: 0, valid: 0, eulerStart: 0 };
+  let nBoundary = 0;
+  let nDistance = 0;
+  let nInequality = 0;
+  let nValid = 0;
+  let nEuler = 0;
   for (let r = 0, o = 0; r < crop.rows; r++) {
     const wr = crop.row + r;
     for (let c = 0; c < crop.cols; c++, o++) {
       const wc = crop.col + c;
       const i = wr * cols + wc;
+      const pi = (wr + 1) * pc + wc + 1;
       const k = code[i]!;
-      const dcb = sets.distanceToKnownEdge[i]!;
-      const isValid = sets.valid[i] === 1;
+      const dcb = dCB[pi]!;
       lowerBound[o] = dcb;
-      weight[o] = Number.isFinite(dcb) ? beta + Math.exp(-dcb / alpha) : 0;
+      const d2 = Math.round(dcb * dcb);
+      weight[o] = d2 < 4096 ? table[d2]! : Number.isFinite(dcb) ? beta + Math.exp(-dcb / alpha) : 0;
       instances[o] = components.labels[i]!;
-      if (k !== 0) {
-        masks.boundaryLoss[o] = 1;
-        counts.boundaryLoss++;
-      }
-      if (sets.boundary[i] === 1) boundary[o] = 1;
-      if (isValid) {
+      if (k === 0) continue;
+      masks.boundaryLoss[o] = 1;
+      nBoundary++;
+      if (sets.bSeeds[pi] === 1) boundary[o] = 1;
+      const db = dB[pi]!;
+      const valid = isValid(k, db, dcb);
+      if (valid) {
         masks.valid[o] = 1;
-        counts.valid++;
+        nValid++;
       }
       if (k === CELL) {
-        if (isValid) {
-          const db = sets.distanceToBoundary[i]!;
+        if (valid) {
           distance[o] = db;
-          const [vy, vx] = unitGradient(sets.distanceToBoundary, sets.nearestBoundary, rows, cols, wr, wc);
+          const [vy, vx] = unitGradient(dB, sets.nearestBoundary, pc, pi);
           flow[o] = flowScale * vy;
           flow[n + o] = flowScale * vx;
           masks.distanceLoss[o] = 1;
           masks.flowLoss[o] = 1;
           masks.eulerStart[o] = 1;
-          counts.distanceLoss++;
-          counts.flowLoss++;
-          counts.eulerStart++;
+          nDistance++;
+          nEuler++;
         } else {
           masks.inequality[o] = 1;
-          counts.inequality++;
+          nInequality++;
         }
-      } else if (k === BACKGROUND && (bgAll || isValid)) {
+      } else if (k === BACKGROUND && (bgAll || valid)) {
         distance[o] = bgDistance;
         masks.distanceLoss[o] = 1;
         masks.flowLoss[o] = 1;
-        counts.distanceLoss++;
-        counts.flowLoss++;
+        nDistance++;
       }
     }
   }
+  const counts = {
+    boundaryLoss: nBoundary,
+    distanceLoss: nDistance,
+    flowLoss: nDistance,
+    inequality: nInequality,
+    valid: nValid,
+    eulerStart: nEuler,
+  };
   return {
     shape: [crop.rows, crop.cols],
     distance,
