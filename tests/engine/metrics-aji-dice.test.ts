@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parseNpy } from '../../bench/lib/npy.ts';
 import { ShapeError } from '../../src/engine/errors.ts';
 import { aggregatedJaccardIndex, meanDice, objectDice } from '../../src/engine/metrics/index.ts';
 import type { Raster } from '../../src/engine/types.ts';
-import { parseNpy } from '../helpers/npy.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/stardist');
 const raster = (rows: number, cols: number, values: number[]): Raster<Int32Array> => ({

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parseNpy } from '../../bench/lib/npy.ts';
 import {
   type DatasetMatchingStats,
   iouMatrix,
@@ -18,7 +19,6 @@ import {
   matchingDataset,
 } from '../../src/engine/metrics/index.ts';
 import type { Raster } from '../../src/engine/types.ts';
-import { parseNpy } from '../helpers/npy.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/stardist');
 

@@ -5,8 +5,8 @@
  * the distances is ≥ 0.95 (ALGORITHM.md §2).
  */
 import { describe, expect, it } from 'vitest';
+import { readNpy } from '../../bench/lib/npy.ts';
 import { computeTargets, labelsToCodes } from '../../src/engine/targets/index.ts';
-import { readNpy } from '../helpers/npy.ts';
 
 const CASES = ['dsb2018_00071198', 'stardist_mask2d', 'omnipose_caulo_15'];
 const DIR = new URL('../fixtures/omnipose/', import.meta.url).pathname;
