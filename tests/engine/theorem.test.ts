@@ -68,7 +68,9 @@ describe('Theorem 1 (valid distance set)', () => {
       if (err > 1e-5) wrong++;
       worst = Math.max(worst, err);
     }
-    console.log(`inadmissible stroke: ${wrong} valid pixels with a wrong d_B, worst error ${worst.toFixed(2)} px`);
+    console.log(
+      `inadmissible stroke: ${wrong} valid pixels with a wrong d_B, worst error ${worst.toFixed(2)} px`,
+    );
     // pixels near the unmarked contact get a distance target that is too large
     expect(wrong).toBeGreaterThan(10);
     expect(worst).toBeGreaterThan(3);
