@@ -5,7 +5,9 @@
  * Jaccard index; optionally cropping a fraction of each border first, as Sketchpose's own
  * evaluation does.
  */
+
 import { aggregatedJaccardIndex, matchingDataset, meanDice } from '../engine/metrics/index.ts';
+import type { Raster } from '../engine/types.ts';
 import { parseArgs, parseNumberList, usage } from './args.ts';
 import { pairLabelPaths, readLabelImage } from './label-files.ts';
 
@@ -35,8 +37,8 @@ export async function evaluateFiles(
   cropBorder: number,
 ): Promise<EvaluationReport> {
   const pairs = pairLabelPaths(pred, gt);
-  const preds = [];
-  const trues = [];
+  const preds: Raster[] = [];
+  const trues: Raster[] = [];
   for (const [p, g] of pairs) {
     preds.push(await readLabelImage(p));
     trues.push(await readLabelImage(g));
