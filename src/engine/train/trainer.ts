@@ -5,8 +5,7 @@
  * reads losses back asynchronously every `reportEvery` steps only (no `dataSync` in the loop), and
  * frees every tensor it makes, so the tensor count stays flat however long it runs.
  */
-// tfjs-core alone registers no gradients; training needs them all
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import './gradients.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors.ts';
 import type { Batch, PatchSampler } from './sampler/index.ts';
