@@ -34,7 +34,7 @@ async function train(backend: string, steps: number) {
       // nearest ×2 upsampling by concat + reshape, as the network does: tfjs 4.22's webgpu
       // ResizeNearestNeighborGrad disagrees with cpu (measured below); concat's gradient does not
       const wide = tf.reshape(tf.concat([p, p], 3), [2, 16, 32, 8]);
-      const u = tf.reshape(tf.concat([wide, wide], 2), [2, 32, 32, 8]);
+      const u = tf.reshape(tf.concat([wide, wide], 2), [2, 32, 32, 8]) as tf.Tensor4D;
       const out = tf.conv2d(u, w2 as tf.Tensor4D, 1, 'same');
       return tf.mean(tf.square(tf.sub(out, y))) as tf.Scalar;
     }, true)!;
@@ -60,7 +60,9 @@ async function resizeGradientGap(): Promise<number> {
     await tf.setBackend(backend);
     const x = tf.tensor4d(seeded(16 * 16 * 4, 7, 1), [1, 16, 16, 4]);
     const r = tf.tensor4d(seeded(32 * 32 * 4, 9, 1), [1, 32, 32, 4]);
-    const g = tf.grad((v: tf.Tensor4D) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(v, [32, 32]), r)))(x);
+    const g = tf.grad((v: tf.Tensor) =>
+      tf.sum(tf.mul(tf.image.resizeNearestNeighbor(v as tf.Tensor4D, [32, 32]), r)),
+    )(x);
     grads.push(Array.from(await g.data()));
     tf.dispose([x, r, g]);
   }

@@ -1,6 +1,7 @@
 // Training engine: losses (paper eqs. 3-16) and the RAdam optimizer (ALGORITHM.md §1, §5).
+
+export { bilinearSample, insideMask, pointOffsets } from './losses/bilinear.ts';
 export { bceWithLogits, boundaryLoss } from './losses/boundary.ts';
-export { bilinearSample, insideMask } from './losses/bilinear.ts';
 export { distanceLoss } from './losses/distance.ts';
 export { type EulerOptions, eulerLoss } from './losses/euler.ts';
 export { type EulerStarts, eulerStartRows, sampleEulerStarts } from './losses/euler-starts.ts';

@@ -1,97 +1,165 @@
 /**
- * Differentiable bilinear sampling of a batch of fields at fractional (row, col) positions, by
- * gathering the four neighbouring pixels and weighting them (as torchvf's
+ * Differentiable bilinear sampling of a batch of scalar planes at fractional (row, col) positions,
+ * by gathering the four neighbouring pixels and weighting them (as torchvf's
  * `bilinear_interpolation_batched`, which the Euler loss of Omnipose 0.4 uses; ALGORITHM.md §5).
  *
  * Positions are clamped to the patch `[0, H−1] × [0, W−1]` before sampling, as torchvf clips them.
  * Two torchvf bugs are not copied: its flat index `y·H + x` (right only for square patches) is
- * `row·W + col` here, and nothing here assumes the vector's channel 0 is x: the caller's field is
- * sampled channel for channel and the positions are explicitly (row, col).
+ * `row·W + col` here, and nothing assumes a vector's channel 0 is x: each plane (dy, dx) is sampled
+ * on its own at positions given explicitly as rows and columns.
  *
- * Gradients: w.r.t. the field through the gather (the four weights), and w.r.t. the positions
- * through the fractional parts `row − ⌊row⌋`, `col − ⌊col⌋` (⌊·⌋ has zero gradient; the clamp passes
- * the gradient inside the patch and blocks it outside), exactly as autograd does in torchvf.
+ * Gradients are those autograd gives torchvf's formula: w.r.t. the plane, each corner receives its
+ * bilinear weight times the incoming gradient (a scatter-add); w.r.t. the positions, the partial
+ * derivatives of the interpolant (`bottom − top` along rows, the row-blend of `right − left` along
+ * columns), zero where the position was clamped (outside the patch, the clamp is flat). They are
+ * written by hand in a `customGrad` because the integer indices derive from the positions and
+ * TensorFlow.js refuses to back-propagate into a gather's int32 indices. The scatter-add is a
+ * `scatterND` (duplicates summed): O(points) on cpu and webgpu (atomics), where the gather
+ * gradient's `unsortedSegmentSum` makes one pass per pixel on cpu (hopeless for a 224² batch);
+ * on webgl both cost O(pixels × points).
+ *
+ * Everything is rank 1 (`[N·H·W]` planes, `[M]` points): TensorFlow.js's cpu kernels take a fast
+ * path only for operands of equal shape or scalars, and are ~100× slower when broadcasting.
  *
  * @example
- *   // field [N·H·W, 2] (a flow reshaped), points [N, K, 2] (row, col) → [N, K, 2]
- *   const v = bilinearSample(reshape(flow, [n * h * w, 2]), points, [n, h, w]);
+ *   // plane [N·H·W], rows/cols [M] float32, offsets [M] int32 (b·H·W of each point's sample)
+ *   const v = bilinearSample(plane, rows, cols, pointOffsets(n, k, h, w), [n, h, w]);
  */
 import {
   add,
   cast,
   clipByValue,
+  concat,
+  customGrad,
   floor,
+  type GradSaveFunc,
   gather,
   greaterEqual,
   lessEqual,
   logicalAnd,
   minimum,
   mul,
-  range,
   reshape,
-  split,
+  scalar,
+  scatterND,
   sub,
   type Tensor,
-  type Tensor2D,
-  type Tensor3D,
+  type Tensor1D,
+  tensor1d,
 } from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../errors.ts';
 
-/** `[N, 1, 1]` int32 offsets `b·H·W` of each sample's pixels in a flattened `[N·H·W, C]` field. */
-function batchOffsets(n: number, h: number, w: number): Tensor3D {
-  return reshape(mul(range(0, n, 1, 'int32'), h * w), [n, 1, 1]);
+type Shape = [number, number, number];
+
+/** `[N·K]` int32: `b·H·W` for point i of sample b = ⌊i / K⌋ (points stored sample by sample). */
+export function pointOffsets(n: number, k: number, h: number, w: number): Tensor1D {
+  const out = new Int32Array(n * k);
+  for (let b = 0; b < n; b++) out.fill(b * h * w, b * k, (b + 1) * k);
+  return tensor1d(out, 'int32');
 }
 
-/** `row·W + col + b·H·W` for int32 rows/cols `[N, K, 1]` → `[N, K]`. */
-function flatIndex(row: Tensor, col: Tensor, w: number, offsets: Tensor3D): Tensor2D {
-  const [n, k] = row.shape as [number, number, number];
-  return reshape(add(add(mul(row, w), col), offsets), [n, k]);
+/** `row·W + col + offset` → int32 (rows/cols float holding integers). */
+function flatIndex(row: Tensor, col: Tensor, w: number, offsets: Tensor): Tensor1D {
+  return add(add(mul(cast(row, 'int32'), scalar(w, 'int32')), cast(col, 'int32')), offsets);
 }
 
-/**
- * Samples `field` (`[N·H·W, C]`, sample b's pixel (r, c) at row `b·H·W + r·W + c`) at the float32
- * positions `points` (`[N, K, 2]`, (row, col) in pixels of sample b's patch). Returns `[N, K, C]`.
- */
-export function bilinearSample(field: Tensor2D, points: Tensor3D, shape: [number, number, number]): Tensor3D {
-  const [n, h, w] = shape;
-  if (field.shape[0] !== n * h * w || points.shape[0] !== n || points.shape[2] !== 2) {
-    throw new ShapeError(
-      `bilinearSample: field [${field.shape}] and points [${points.shape}] do not fit shape [${shape}] ` +
-        '(want field [N·H·W, C], points [N, K, 2])',
-    );
-  }
-  const [rowsRaw, colsRaw] = split(points, 2, 2) as [Tensor3D, Tensor3D];
-  const rows = clipByValue(rowsRaw, 0, h - 1);
-  const cols = clipByValue(colsRaw, 0, w - 1);
-  const r0f = floor(rows);
-  const c0f = floor(cols);
-  const fr = sub(rows, r0f);
-  const fc = sub(cols, c0f);
-  const r0 = cast(r0f, 'int32');
-  const c0 = cast(c0f, 'int32');
+/** 1 (float32) where `0 ≤ x ≤ hi`. */
+function inRange(x: Tensor, hi: number): Tensor {
+  return cast(logicalAnd(greaterEqual(x, 0), lessEqual(x, hi)), 'float32');
+}
+
+/** Corner indices (00, 01, 10, 11), fractional parts and where the clamp was inactive. */
+function corners(rows: Tensor, cols: Tensor, offsets: Tensor, [, h, w]: Shape) {
+  const r = clipByValue(rows, 0, h - 1);
+  const c = clipByValue(cols, 0, w - 1);
+  const r0 = floor(r);
+  const c0 = floor(c);
   const r1 = minimum(add(r0, 1), h - 1);
   const c1 = minimum(add(c0, 1), w - 1);
-  const offsets = batchOffsets(n, h, w);
-  const at = (r: Tensor, c: Tensor): Tensor3D => gather(field, flatIndex(r, c, w, offsets));
-  const top = add(mul(at(r0, c0), sub(1, fc)), mul(at(r0, c1), fc));
-  const bottom = add(mul(at(r1, c0), sub(1, fc)), mul(at(r1, c1), fc));
-  return add(mul(top, sub(1, fr)), mul(bottom, fr));
+  return {
+    index: [
+      flatIndex(r0, c0, w, offsets),
+      flatIndex(r0, c1, w, offsets),
+      flatIndex(r1, c0, w, offsets),
+      flatIndex(r1, c1, w, offsets),
+    ],
+    fr: sub(r, r0),
+    fc: sub(c, c0),
+    rowFree: inRange(rows, h - 1),
+    colFree: inRange(cols, w - 1),
+  };
 }
 
 /**
- * 1 where a position lies in the patch (`[0, H−1] × [0, W−1]`) and its nearest pixel
- * (`⌊x + 0.5⌋`) has `mask` 1, else 0. `mask` is `[N·H·W]` 0/1 float32; `points` `[N, K, 2]`.
- * Returns `[N, K, 1]`; not differentiated (a membership test).
+ * Samples `plane` (`[N·H·W]`, sample b's pixel (r, c) at `b·H·W + r·W + c`) at float32 positions
+ * `rows`, `cols` (`[M]`, pixels of the patch of the sample `offsets` (`[M]` int32, from
+ * `pointOffsets`) points to). Returns `[M]`; differentiable w.r.t. `plane`, `rows` and `cols`.
  */
-export function insideMask(mask: Tensor, points: Tensor3D, shape: [number, number, number]): Tensor3D {
+export function bilinearSample(
+  plane: Tensor1D,
+  rows: Tensor1D,
+  cols: Tensor1D,
+  offsets: Tensor1D,
+  shape: Shape,
+): Tensor1D {
   const [n, h, w] = shape;
-  const [rows, cols] = split(points, 2, 2) as [Tensor3D, Tensor3D];
-  const inPatch = logicalAnd(
-    logicalAnd(greaterEqual(rows, 0), lessEqual(rows, h - 1)),
-    logicalAnd(greaterEqual(cols, 0), lessEqual(cols, w - 1)),
-  );
-  const r = cast(floor(add(clipByValue(rows, 0, h - 1), 0.5)), 'int32');
-  const c = cast(floor(add(clipByValue(cols, 0, w - 1), 0.5)), 'int32');
-  const inMask = reshape(gather(mask, flatIndex(r, c, w, batchOffsets(n, h, w))), [n, points.shape[1], 1]);
-  return mul(inMask, cast(inPatch, 'float32'));
+  const m = rows.shape[0];
+  if (plane.shape[0] !== n * h * w || cols.shape[0] !== m || offsets.shape[0] !== m) {
+    throw new ShapeError(
+      `bilinearSample: plane [${plane.shape}], rows [${rows.shape}], cols [${cols.shape}], offsets ` +
+        `[${offsets.shape}] do not fit shape [${shape}] (want [N·H·W] and three [M])`,
+    );
+  }
+  const sample = customGrad((...inputs: (Tensor | GradSaveFunc)[]) => {
+    const [p, r, c, save] = inputs as [Tensor1D, Tensor1D, Tensor1D, GradSaveFunc];
+    const k = corners(r, c, offsets, shape);
+    const [v00, v01, v10, v11] = k.index.map((i) => gather(p, i)) as [Tensor, Tensor, Tensor, Tensor];
+    const top = add(v00, mul(sub(v01, v00), k.fc));
+    const bottom = add(v10, mul(sub(v11, v10), k.fc));
+    // offsets comes from the caller's scope, which may be disposed before the backward pass:
+    // saving it keeps a copy alive for gradFunc (closing over it fails on wasm)
+    save([p, r, c, offsets]);
+    return {
+      value: add(top, mul(sub(bottom, top), k.fr)) as Tensor1D,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [ps, rs, cs, os] = saved as [Tensor1D, Tensor1D, Tensor1D, Tensor1D];
+        const g = corners(rs, cs, os, shape);
+        const [g00, g01, g10, g11] = g.index.map((i) => gather(ps, i)) as [Tensor, Tensor, Tensor, Tensor];
+        const [ur, uc] = [sub(1, g.fr), sub(1, g.fc)];
+        // scatter-add of weight·dy into the four corners, duplicates summed
+        const updates = concat(
+          [mul(ur, uc), mul(ur, g.fc), mul(g.fr, uc), mul(g.fr, g.fc)].map((wj) => mul(dy, wj)),
+        );
+        const dPlane = scatterND(reshape(concat(g.index), [-1, 1]), updates, [n * h * w]);
+        const topS = add(g00, mul(sub(g01, g00), g.fc));
+        const bottomS = add(g10, mul(sub(g11, g10), g.fc));
+        const dRow = mul(mul(dy, sub(bottomS, topS)), g.rowFree);
+        const slope = add(mul(sub(g01, g00), ur), mul(sub(g11, g10), g.fr));
+        const dCol = mul(mul(dy, slope), g.colFree);
+        return [dPlane, dRow, dCol];
+      },
+    };
+  });
+  return sample(plane, rows, cols) as Tensor1D;
+}
+
+/**
+ * 1 where a position's nearest pixel (`⌊x + 0.5⌋` per axis) lies in the patch and has `mask` 1,
+ * else 0. `mask` is `[N·H·W]` 0/1 float32, `rows`/`cols`/`offsets` `[M]`; returns `[M]`. A
+ * membership test without gradient (only applied to target trajectories). Nearest pixel rather
+ * than the clamp box `[0, H−1]`, so padding a patch with unmasked pixels changes no answer.
+ */
+export function insideMask(
+  mask: Tensor1D,
+  rows: Tensor1D,
+  cols: Tensor1D,
+  offsets: Tensor1D,
+  shape: Shape,
+): Tensor1D {
+  const [, h, w] = shape;
+  const r = floor(add(rows, 0.5));
+  const c = floor(add(cols, 0.5));
+  const inPatch = mul(inRange(r, h - 1), inRange(c, w - 1));
+  const index = flatIndex(clipByValue(r, 0, h - 1), clipByValue(c, 0, w - 1), w, offsets);
+  return mul(gather(mask, index), inPatch);
 }

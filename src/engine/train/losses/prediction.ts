@@ -9,7 +9,21 @@
  * of that set, both taken over the whole batch, not by the patch size. An empty set gives 0, never
  * NaN: the denominator is `max(|set|, 1)` and the numerator is then 0.
  */
-import { div, maximum, mul, type Scalar, slice, sum, type Tensor, type Tensor4D } from '@tensorflow/tfjs-core';
+// every term is differentiated: make sure tfjs's gradient functions are registered
+import '../gradients.ts';
+import {
+  div,
+  matMul,
+  maximum,
+  mul,
+  reshape,
+  type Scalar,
+  sum,
+  type Tensor,
+  type Tensor2D,
+  type Tensor4D,
+  tensor2d,
+} from '@tensorflow/tfjs-core';
 import { DtypeError, ShapeError } from '../../errors.ts';
 import type { TargetBatch } from './target-batch.ts';
 
@@ -20,10 +34,23 @@ export const DISTANCE = 2;
 export const BOUNDARY_LOGIT = 3;
 export const PREDICTION_CHANNELS = 4;
 
-/** Channels `[start, start + count)` of an NHWC tensor. */
+/**
+ * Columns `[start, start + count)` of a `[M, C]` float32 matrix, as its product with a one-hot
+ * `[C, count]` selector. Exact for finite values (x·1 + Σ y·0), and fast on every backend: tfjs's cpu
+ * `slice` of a non-contiguous channel copies element by element with index arithmetic (~1 µs per
+ * element, 0.4 s for one channel of an 8×224×224 batch), while its matMul is a tight loop.
+ */
+export function selectColumns(x: Tensor2D, start: number, count: number): Tensor2D {
+  const c = x.shape[1];
+  const selector = new Float32Array(c * count);
+  for (let j = 0; j < count; j++) selector[(start + j) * count + j] = 1;
+  return matMul(x, tensor2d(selector, [c, count]));
+}
+
+/** Channels `[start, start + count)` of an NHWC float32 tensor. */
 export function channels(t: Tensor4D, start: number, count: number): Tensor4D {
-  const [n, h, w] = t.shape;
-  return slice(t, [0, 0, 0, start], [n, h, w, count]);
+  const [n, h, w, c] = t.shape;
+  return reshape(selectColumns(reshape(t, [n * h * w, c]), start, count), [n, h, w, count]);
 }
 
 /** The predicted flow `[N, H, W, 2]` (dy, dx). */

@@ -8,7 +8,15 @@
  * edge at all (B = ∅ and nothing unknown), where `weight` ρ is already 0; with ∞ left in, the
  * masked sums would read 0·∞ = NaN.
  */
-import { dispose, type Tensor2D, type Tensor3D, type Tensor4D, tensor2d, tensor3d, tensor4d } from '@tensorflow/tfjs-core';
+import {
+  dispose,
+  type Tensor2D,
+  type Tensor3D,
+  type Tensor4D,
+  tensor2d,
+  tensor3d,
+  tensor4d,
+} from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../errors.ts';
 import { Random } from '../../random.ts';
 import type { LossMasks, Targets } from '../../targets/targets.ts';
@@ -47,7 +55,13 @@ export interface StackOptions {
   seed?: number;
 }
 
-const MASK_NAMES: readonly BatchMaskName[] = ['boundaryLoss', 'distanceLoss', 'flowLoss', 'inequality', 'valid'];
+const MASK_NAMES: readonly BatchMaskName[] = [
+  'boundaryLoss',
+  'distanceLoss',
+  'flowLoss',
+  'inequality',
+  'valid',
+];
 
 function finiteOrZero(x: number): number {
   return Number.isFinite(x) ? x : 0;

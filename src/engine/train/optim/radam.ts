@@ -7,8 +7,9 @@
  *   N_max = 2/(1−β2) − 1           N_t = N_max − 2t·β2^t/(1−β2^t)
  *   p ← p − wd·lr·p                (decoupled weight decay, applied to p before the step below;
  *                                   the gradient never sees wd, unlike an L2 penalty)
- *   N_t ≥ 5:  p ← p − lr·√((1−β2^t)(N_t−4)/(N_max−4)·(N_t−2)/N_t·N_max/(N_max−2))/(1−β1^t) · m/(√v+ε)
- *   N_t < 5:  p ← p − lr/(1−β1^t) · m                (un-rectified momentum step)
+ *   N_t ≥ 5:  r = (1−β2^t)·(N_t−4)/(N_max−4)·(N_t−2)/N_t·N_max/(N_max−2)
+ *             p ← p − lr·√r/(1−β1^t) · m/(√v + ε)
+ *   N_t < 5:  p ← p − lr/(1−β1^t) · m           (un-rectified momentum step)
  *
  * The scalar step sizes are computed in float64, as torch_optimizer does in Python; tensors are
  * float32. torch_optimizer memoises the step size in a 10-slot buffer shared by all parameter
@@ -25,7 +26,7 @@
  *   const opt = new RAdamOptimizer({ learningRate: 0.1, weightDecay: 1e-4 });
  *   const loss = opt.minimize(() => lossOf(model(x)), true, variables);
  */
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '../gradients.ts';
 import {
   add,
   div,
@@ -93,11 +94,16 @@ export class RAdamOptimizer extends Optimizer {
   constructor(config: Partial<RAdamConfig> = {}) {
     super();
     const c = { ...RADAM_DEFAULTS, ...config };
-    const bad =
-      !(c.learningRate > 0) ? 'learningRate' : !(c.beta1 >= 0 && c.beta1 < 1) ? 'beta1'
-      : !(c.beta2 >= 0 && c.beta2 < 1) ? 'beta2' : !(c.epsilon >= 0) ? 'epsilon'
-      : !(c.weightDecay >= 0) ? 'weightDecay' : null;
-    if (bad !== null) throw new ValueError(`RAdam: invalid ${bad} ${c[bad]}`);
+    // the ranges torch_optimizer's constructor accepts
+    const ok: Record<keyof RAdamConfig, boolean> = {
+      learningRate: c.learningRate > 0,
+      beta1: c.beta1 >= 0 && c.beta1 < 1,
+      beta2: c.beta2 >= 0 && c.beta2 < 1,
+      epsilon: c.epsilon >= 0,
+      weightDecay: c.weightDecay >= 0,
+    };
+    const bad = (Object.keys(ok) as (keyof RAdamConfig)[]).find((key) => !ok[key]);
+    if (bad !== undefined) throw new ValueError(`RAdam: invalid ${bad} ${c[bad]}`);
     this.config = Object.freeze(c);
   }
 
@@ -124,7 +130,9 @@ export class RAdamOptimizer extends Optimizer {
       const value = engine().registeredVariables[name];
       if (value === undefined) throw new ValueError(`RAdam: no registered variable named '${name}'`);
       if (gradient.shape.join() !== value.shape.join()) {
-        throw new ShapeError(`RAdam: gradient of '${name}' has shape [${gradient.shape}], variable [${value.shape}]`);
+        throw new ShapeError(
+          `RAdam: gradient of '${name}' has shape [${gradient.shape}], variable [${value.shape}]`,
+        );
       }
       const slot = this.slotFor(name, value);
       slot.step += 1;
