@@ -72,7 +72,7 @@ async function resizeGradientGap(): Promise<number> {
 window.runWebgpuTraining = async () => {
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) return { error: 'no WebGPU adapter' };
-  const info = adapter.info ?? {};
+  const info = (adapter as unknown as { info?: { vendor?: string; architecture?: string } }).info ?? {};
   const gpu = await train('webgpu', 3);
   const cpu = await train('cpu', 3);
   const resizeGap = await resizeGradientGap();
