@@ -31,7 +31,10 @@ const SPEC = {
   patch: { default: '224', help: 'patch side in pixels (multiple of 8)' },
   margin: { default: '32', help: 'context margin around each patch for the targets' },
   net: { default: 'small', help: "network widths: 'small', 'full' (Omnipose, 6.6 M parameters)" },
-  lr: { default: '0.01', help: 'RAdam learning rate (the plugin default 0.1 diverges within 3 steps here; docs/training.md)' },
+  lr: {
+    default: '0.01',
+    help: 'RAdam learning rate (the plugin default 0.1 diverges within 3 steps here; docs/training.md)',
+  },
   'weight-decay': { default: '1e-4', help: 'decoupled weight decay' },
   channels: { default: '0', help: 'image channels to use: segment[,second], 0-based' },
   seed: { default: '0', help: 'random seed (sampler, augmentation, initialisation)' },
