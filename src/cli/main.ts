@@ -4,11 +4,13 @@
  */
 import { SketchposeError } from '../engine/errors.ts';
 import { EVALUATE_HELP, evaluateCommand } from './evaluate.ts';
+import { EXPORT_HELP, exportCommand } from './export.ts';
 import { PREDICT_HELP, predictCommand } from './predict.ts';
 import { TRAIN_HELP, trainCommand } from './train.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
   train: { run: (argv) => trainCommand(argv), help: TRAIN_HELP },
   predict: { run: predictCommand, help: PREDICT_HELP },
 };
