@@ -1,8 +1,9 @@
 /**
  * Exact Euclidean distance transform (EDT) of a 2-D raster with its feature transform, after
- * Felzenszwalb & Huttenlocher (2012): an exact 1-D pass along columns (nearest seed row per
- * column, two linear scans done row by row so memory is read contiguously), then the lower
- * envelope of parabolas along every row. O(rows · cols), float32 distances.
+ * Felzenszwalb & Huttenlocher (2012): an exact 1-D pass along columns (the nearest seed row per
+ * column, `column-pass.ts`), then the lower envelope of parabolas along every row (`envelope.ts`),
+ * whose candidates are first pruned without branches (`hull-filter.ts`); `region-transform.ts`
+ * puts them together. O(rows · cols), float32 distances.
  *
  * Row/column convention: `data[row * cols + col]`; the feature of a pixel is the flat index
  * `row * cols + col` of a nearest seed (ties broken by the envelope, any nearest seed is exact).
@@ -16,7 +17,8 @@
  */
 import { checkRaster } from '../raster.ts';
 import type { Raster } from '../types.ts';
-import { EnvelopeScratch, envelopeRow } from './envelope.ts';
+import type { SeedRule } from './column-pass.ts';
+import { transformRegion } from './region-transform.ts';
 
 export interface DistanceTransform {
   /** Euclidean distance to the nearest seed; `+Infinity` when the raster has no seed. */
@@ -31,9 +33,6 @@ export interface DistanceOptions {
   feature?: boolean;
 }
 
-/** Which raster values count as seeds. */
-type SeedRule = 'nonzero' | 'zero';
-
 function transform(
   data: ArrayLike<number>,
   rows: number,
@@ -41,41 +40,9 @@ function transform(
   rule: SeedRule,
   withFeature: boolean,
 ): DistanceTransform {
-  const n = rows * cols;
-  const distance = new Float32Array(n);
-  const feature = withFeature ? new Int32Array(n) : undefined;
+  const region = { rowStart: 0, rowEnd: rows, colStart: 0, colEnd: cols };
+  const { distance, feature } = transformRegion(data, rows, cols, rule, region, withFeature);
   const shape: [number, number] = [rows, cols];
-  if (n === 0) return feature ? { distance, feature, shape } : { distance, shape };
-  const wantZero = rule === 'zero';
-  // Column pass, downward scan: the last seed row at or above each pixel. It is stored in the
-  // feature array when one is wanted (each row is copied out before being overwritten).
-  const above = feature ?? new Int32Array(n);
-  const last = new Int32Array(cols).fill(-1);
-  for (let r = 0, i = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++, i++) {
-      if ((data[i] === 0) === wantZero) last[c] = r;
-      above[i] = last[c]!;
-    }
-  }
-  // Upward scan fused with the row pass: the first seed row at or below each pixel is tracked
-  // in `last`, the nearer of the two goes to `nearestRow`, and the row is transformed at once.
-  last.fill(-1);
-  const nearestRow = new Int32Array(cols);
-  const scratch = new EnvelopeScratch(cols);
-  for (let r = rows - 1; r >= 0; r--) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const up = above[base + c]!;
-      if (up === r) {
-        last[c] = r;
-        nearestRow[c] = r;
-        continue;
-      }
-      const down = last[c]!;
-      nearestRow[c] = down >= 0 && (up < 0 || down - r < r - up) ? down : up;
-    }
-    envelopeRow(nearestRow, r, cols, distance, feature, base, scratch);
-  }
   return feature ? { distance, feature, shape } : { distance, shape };
 }
 

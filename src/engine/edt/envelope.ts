@@ -1,96 +1,165 @@
 /**
  * The row pass of the 2-D transform: a one-dimensional squared-distance transform by the lower
  * envelope of parabolas (Felzenszwalb & Huttenlocher, "Distance Transforms of Sampled
- * Functions", Theory of Computing 8 (2012), §2.1).
+ * Functions", Theory of Computing 8 (2012), §2.1), over the candidates left by `hull-filter.ts`.
  *
- * Along one row, sample `q` carries the squared vertical distance `(row − nearestRow[q])²` to the
- * nearest seed in its column (found by the column pass), or nothing when the column has no seed.
- * For every position `p` the row pass returns `min_q (p − q)² + (row − nearestRow[q])²`, which is
- * the exact squared Euclidean distance to the nearest seed, and the minimising `q`.
- *
- * Columns without a seed never enter the envelope, so a raster without any seed yields
- * `+Infinity` and feature `−1` rather than NaN from `∞ − ∞`.
+ * Along row `r`, candidate column `q` carries `h_q = f_q + q²`, where `f_q` is the squared vertical
+ * distance to the nearest seed in its column. For every position `p` the envelope gives
+ * `min_q (p − q)² + f_q`, the exact squared Euclidean distance to the nearest seed, and the
+ * minimising `q`; the nearest seed itself is the nearest seed row of column `q`.
  */
 
-/** Reusable scratch buffers for {@link envelopeRow}, sized for rows up to `capacity`. */
-export class EnvelopeScratch {
-  /** columns of the parabolas in the envelope */
+/** Reusable buffers for one row: the candidates and the envelope, sized for `cols` columns. */
+export class RowScratch {
+  /** candidate columns and their `h_q = f_q + q²` (filled by `hull-filter.ts`) */
+  readonly candidates: Int32Array;
+  readonly heights: Float64Array;
+  /** columns of the envelope's parabolas and their heights */
   readonly v: Int32Array;
-  /** their heights at the origin, `f[v] + v²`, kept so the pop loop does not recompute them */
   readonly h: Float64Array;
-  /** boundaries between consecutive envelope parabolas (`z[k]` .. `z[k+1]` belongs to `v[k]`) */
+  /** `z[k]` .. `z[k + 1]` is where parabola `v[k]` is lowest */
   readonly z: Float64Array;
-  constructor(capacity: number) {
-    this.v = new Int32Array(Math.max(1, capacity));
-    this.h = new Float64Array(Math.max(1, capacity));
-    this.z = new Float64Array(Math.max(1, capacity) + 1);
+  constructor(cols: number) {
+    const n = Math.max(1, cols);
+    this.candidates = new Int32Array(n);
+    this.heights = new Float64Array(n);
+    this.v = new Int32Array(n);
+    this.h = new Float64Array(n);
+    this.z = new Float64Array(n + 1);
   }
 }
 
 /**
- * @param nearestRow  for each column, the row of the nearest seed in that column, or −1
- * @param row         the row being transformed
- * @param cols        row length
- * @param distance    output: Euclidean distances written at `distance[base + p]`
- * @param feature     optional output: flat index of a nearest seed at `feature[base + p]`
+ * Builds the envelope of the `m ≥ 1` candidates in `s` (increasing columns) and returns the index
+ * of its last parabola. The fewer non-vertices the filter left, the less the pop loop runs.
  */
-export function envelopeRow(
-  nearestRow: Int32Array,
-  row: number,
-  cols: number,
-  distance: Float32Array,
-  feature: Int32Array | undefined,
-  base: number,
-  scratch: EnvelopeScratch,
-): void {
-  const v = scratch.v;
-  const h = scratch.h;
-  const z = scratch.z;
-  let k = -1;
-  for (let q = 0; q < cols; q++) {
-    const nr = nearestRow[q]!;
-    if (nr < 0) continue;
-    const dy = row - nr;
-    const hq = dy * dy + q * q;
-    // Pop the parabolas that parabola q hides. Its intersection with v[k] lies at
-    // s = (hq − h[k]) / (2 (q − v[k])); as q > v[k], "s ≤ z[k]" is tested without dividing.
-    while (k >= 0 && hq - h[k]! <= 2 * (q - v[k]!) * z[k]!) k--;
-    if (k < 0) {
-      k = 0;
-      z[0] = Number.NEGATIVE_INFINITY;
-    } else {
-      const s = (hq - h[k]!) / (2 * (q - v[k]!));
-      k++;
-      z[k] = s;
+export function buildEnvelope(s: RowScratch, m: number): number {
+  const { candidates, heights, v, h, z } = s;
+  // the top of the stack lives in locals (tv, th, tz), the rest in v, h, z
+  let k = 0;
+  let tv = candidates[0]!;
+  let th = heights[0]!;
+  let tz = Number.NEGATIVE_INFINITY;
+  for (let i = 1; i < m; i++) {
+    const q = candidates[i]!;
+    const hq = heights[i]!;
+    // Pop the parabolas that parabola q hides. Its intersection with the top lies at
+    // s = (hq − th) / (2 (q − tv)); as q > tv, "s ≤ tz" is tested without dividing.
+    // z[0] = −∞ stops the loop at the first parabola.
+    while (hq - th <= 2 * (q - tv) * tz) {
+      k--;
+      tv = v[k]!;
+      th = h[k]!;
+      tz = z[k]!;
     }
-    v[k] = q;
-    h[k] = hq;
-    z[k + 1] = Number.POSITIVE_INFINITY;
+    v[k] = tv;
+    h[k] = th;
+    z[k] = tz;
+    k++;
+    tz = (hq - th) / (2 * (q - tv));
+    tv = q;
+    th = hq;
   }
-  if (k < 0) {
-    distance.fill(Number.POSITIVE_INFINITY, base, base + cols);
-    if (feature) feature.fill(-1, base, base + cols);
-    return;
-  }
+  v[k] = tv;
+  h[k] = th;
+  z[k] = tz;
+  z[k + 1] = Number.POSITIVE_INFINITY;
+  return k;
+}
+
+/** Where a row's results go: columns `colStart .. colEnd − 1` at `distance[offset + p]`. */
+export interface RowOutput {
+  distance: Float32Array;
+  offset: number;
+  colStart: number;
+  colEnd: number;
+}
+
+/** Writes the distances of the envelope (parabolas `0 .. k`) over the output columns. */
+export function fillRow(s: RowScratch, k: number, out: RowOutput): void {
+  const { v, h, z } = s;
+  const { distance, offset } = out;
+  const last = out.colEnd - 1;
+  let p = out.colStart;
   // z increases along the envelope: parabola j owns the positions p ≤ z[j + 1] not owned before
-  let p = 0;
-  for (let j = 0; j <= k && p < cols; j++) {
+  for (let j = 0; j <= k && p <= last; j++) {
     const zEnd = z[j + 1]!;
-    const end = zEnd >= cols - 1 ? cols - 1 : Math.floor(zEnd);
+    const end = zEnd >= last ? last : Math.floor(zEnd);
+    if (end < p) continue;
     const q = v[j]!;
     const fq = h[j]! - q * q;
-    if (feature) {
-      const seed = nearestRow[q]! * cols + q;
-      for (; p <= end; p++) {
-        const dp = p - q;
-        distance[base + p] = Math.sqrt(dp * dp + fq);
-        feature[base + p] = seed;
-      }
-    } else {
-      for (; p <= end; p++) {
-        const dp = p - q;
-        distance[base + p] = Math.sqrt(dp * dp + fq);
-      }
+    for (; p <= end; p++) {
+      const dp = p - q;
+      distance[offset + p] = Math.sqrt(dp * dp + fq);
+    }
+  }
+}
+
+/** The nearest seed rows per column at the current row (see `column-pass.ts`), for features. */
+export interface RowSeeds {
+  /** last seed row at or above, per pixel; this row starts at `aboveBase` */
+  above: Int32Array;
+  aboveBase: number;
+  /** first seed row at or below, per column */
+  below: Int32Array;
+  row: number;
+  cols: number;
+}
+
+/**
+ * As {@link fillRow}, and writes the flat index of the nearest seed to `feature[offset + p]`
+ * (a separate function, so that each call site stays monomorphic).
+ */
+export function fillRowWithFeature(
+  s: RowScratch,
+  k: number,
+  out: RowOutput,
+  feature: Int32Array,
+  seeds: RowSeeds,
+): void {
+  const { v, h, z } = s;
+  const { distance, offset } = out;
+  const last = out.colEnd - 1;
+  let p = out.colStart;
+  for (let j = 0; j <= k && p <= last; j++) {
+    const zEnd = z[j + 1]!;
+    const end = zEnd >= last ? last : Math.floor(zEnd);
+    if (end < p) continue;
+    const q = v[j]!;
+    const fq = h[j]! - q * q;
+    // the nearer of the column's two seeds, the one above on a tie (as the column pass found it)
+    const up = seeds.above[seeds.aboveBase + q]!;
+    const down = seeds.below[q]!;
+    const seed = (down - seeds.row < seeds.row - up ? down : up) * seeds.cols + q;
+    for (; p <= end; p++) {
+      const dp = p - q;
+      distance[offset + p] = Math.sqrt(dp * dp + fq);
+      feature[offset + p] = seed;
+    }
+  }
+}
+
+/**
+ * For `nested-transform.ts`: the envelope's heights are `f + e/2` with `f` an integer; writes the
+ * distance `√((p − q)² + f)` and `attained[offset + p] = 1 − e`, both constant in `e` per parabola.
+ */
+export function fillRowNested(s: RowScratch, k: number, out: RowOutput, attained: Uint8Array): void {
+  const { v, h, z } = s;
+  const { distance, offset } = out;
+  const last = out.colEnd - 1;
+  let p = out.colStart;
+  for (let j = 0; j <= k && p <= last; j++) {
+    const zEnd = z[j + 1]!;
+    const end = zEnd >= last ? last : Math.floor(zEnd);
+    if (end < p) continue;
+    const q = v[j]!;
+    const fe = h[j]! - q * q;
+    const f = Math.floor(fe);
+    const flag = fe === f ? 1 : 0;
+    for (; p <= end; p++) {
+      const dp = p - q;
+      distance[offset + p] = Math.sqrt(dp * dp + f);
+      attained[offset + p] = flag;
     }
   }
 }

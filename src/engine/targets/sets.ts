@@ -21,7 +21,8 @@
  * the image border is never a cell edge (right for the true image border when the annotation is
  * complete), so with full annotation D = S.
  */
-import { distanceToSeeds } from '../edt/index.ts';
+import { transformRegion } from '../edt/region-transform.ts';
+import { checkRaster } from '../raster.ts';
 import type { Raster } from '../types.ts';
 import { BACKGROUND, BOUNDARY, CELL, checkCodes, UNKNOWN } from './codes.ts';
 
@@ -94,23 +95,19 @@ function pad(codes: Uint8Array, rows: number, cols: number, sides: OutsideSides)
   return padded;
 }
 
-/**
- * The sets on the window grown by the one-pixel ring (`[rows + 2, cols + 2]`, row stride `pc`),
- * as computed; `computeTargets` reads them in place, `strokeSets` copies them out.
- */
-export interface PaddedSets {
+/** The seed sets on the window grown by the one-pixel ring: `[rows + 2, cols + 2]`, row stride `pc`. */
+export interface StrokeSeeds {
   rows: number;
   cols: number;
   pc: number;
   /** 1 on B */
   bSeeds: Uint8Array;
-  distanceToBoundary: Float32Array;
-  /** padded flat index of the nearest B pixel, −1 when B = ∅ */
-  nearestBoundary: Int32Array;
-  distanceToKnownEdge: Float32Array;
+  /** 1 on CB = B ∪ ∂S (so B ⊆ CB) */
+  cbSeeds: Uint8Array;
 }
 
-export function paddedStrokeSets(codesRaster: Raster, options: SetOptions = {}): PaddedSets {
+/** Computes B and CB on the padded window (seeds lie inside the window only). */
+export function strokeSeeds(codesRaster: Raster, options: SetOptions = {}): StrokeSeeds {
   const codes = checkCodes(codesRaster, 'strokeSets');
   const [rows, cols] = codes.shape;
   const sides = resolveOutside(options.outside);
@@ -123,7 +120,11 @@ export function paddedStrokeSets(codesRaster: Raster, options: SetOptions = {}):
   const bSeeds = new Uint8Array(pr * pc);
   const cbSeeds = new Uint8Array(pr * pc);
   for (let r = 1; r <= rows; r++) {
-    for (let c = 1, i = r * pc + 1; c <= cols; c++, i++) {
+    const end = r * pc + 1 + cols;
+    for (let i = r * pc + 1; i < end; i++) {
+      // unknown pixels are no seed; they usually come in long runs
+      while (i < end && p[i] === UNKNOWN) i++;
+      if (i === end) break;
       const code = p[i]!;
       if (code === BOUNDARY) {
         bSeeds[i] = 1;
@@ -149,17 +150,7 @@ export function paddedStrokeSets(codesRaster: Raster, options: SetOptions = {}):
       cbSeeds[i] = isB || onEdge ? 1 : 0;
     }
   }
-  const dB = distanceToSeeds({ data: bSeeds, shape: [pr, pc] }, { feature: true });
-  const dCB = distanceToSeeds({ data: cbSeeds, shape: [pr, pc] });
-  return {
-    rows,
-    cols,
-    pc,
-    bSeeds,
-    distanceToBoundary: dB.distance,
-    nearestBoundary: dB.feature!,
-    distanceToKnownEdge: dCB.distance,
-  };
+  return { rows, cols, pc, bSeeds, cbSeeds };
 }
 
 /** Whether a stroke pixel is in D; B = ∅ (infinite d_B) is never valid, even where d_CB is ∞. */
@@ -172,39 +163,40 @@ export function isValid(code: number, db: number, dcb: number): boolean {
  * relies on the boundary and inequality terms); a window without strokes gives empty sets.
  */
 export function strokeSets(codesRaster: Raster, options: SetOptions = {}): StrokeSets {
-  const ps = paddedStrokeSets(codesRaster, options);
-  const { rows, cols, pc } = ps;
+  const [rows, cols] = checkRaster(codesRaster, 'strokeSets');
+  const ps = strokeSeeds(codesRaster, options);
+  const { pc } = ps;
+  // distances on the window itself: padded rows and columns 1 .. rows, 1 .. cols
+  const window = { rowStart: 1, rowEnd: rows + 1, colStart: 1, colEnd: cols + 1 };
+  const dB = transformRegion(ps.bSeeds, rows + 2, pc, 'nonzero', window, true);
+  const dCB = transformRegion(ps.cbSeeds, rows + 2, pc, 'nonzero', window, false);
   const n = rows * cols;
   const touching = new Uint8Array(n);
   const boundary = new Uint8Array(n);
-  const distanceToBoundary = new Float32Array(n);
-  const nearestBoundary = new Int32Array(n);
-  const distanceToKnownEdge = new Float32Array(n);
   const valid = new Uint8Array(n);
+  const db = dB.distance;
+  const dcb = dCB.distance;
+  // padded flat index → window flat index, in place; B seeds only exist inside the window
+  const nearest = dB.feature!;
   const src = codesRaster.data as Uint8Array;
   for (let r = 0, i = 0; r < rows; r++) {
     for (let c = 0, pi = (r + 1) * pc + 1; c < cols; c++, i++, pi++) {
       const code = src[i]!;
-      const isB = ps.bSeeds[pi] === 1;
-      boundary[i] = isB ? 1 : 0;
-      touching[i] = isB && code === BACKGROUND ? 1 : 0;
-      const db = ps.distanceToBoundary[pi]!;
-      const dcb = ps.distanceToKnownEdge[pi]!;
-      distanceToBoundary[i] = db;
-      distanceToKnownEdge[i] = dcb;
-      const f = ps.nearestBoundary[pi]!;
-      // B seeds only exist inside the window, so the feature maps back without clipping
-      nearestBoundary[i] = f < 0 ? -1 : (Math.floor(f / pc) - 1) * cols + ((f % pc) - 1);
-      valid[i] = isValid(code, db, dcb) ? 1 : 0;
+      const isB = ps.bSeeds[pi]!;
+      boundary[i] = isB;
+      touching[i] = code === BACKGROUND ? isB : 0;
+      const f = nearest[i]!;
+      if (f >= 0) nearest[i] = f - pc - 1 - 2 * (Math.floor(f / pc) - 1);
+      valid[i] = isValid(code, db[i]!, dcb[i]!) ? 1 : 0;
     }
   }
   return {
     shape: [rows, cols],
     touching,
     boundary,
-    distanceToBoundary,
-    nearestBoundary,
-    distanceToKnownEdge,
+    distanceToBoundary: db,
+    nearestBoundary: nearest,
+    distanceToKnownEdge: dcb,
     valid,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Training targets and loss masks from a window of annotation codes (paper §2.2-2.3, ALGORITHM.md
  * §1-2). The window should carry a margin of context (about one cell diameter) around the patch:
- * the sets are computed on the whole window, then the patch (`crop`) is cut out.
+ * the seed sets B and CB are computed on the whole window, the distances only on the patch
+ * (`crop`) and the one-pixel ring the flows read; d_B is not computed as a field at all (see
+ * `edt/nested-transform.ts`: the valid set is where B attains d_CB, d_B = d_CB there, and the few
+ * other d_B values the flows read are looked up exactly).
  *
  * Targets, all `[rows, cols]` of the crop (flows are two planes, dy then dx):
  * - `distance` d*: d_B on D ∩ cells; `backgroundDistance` (−5, Omnipose 1.0) on background
@@ -24,11 +27,14 @@
  * `backgroundDistance`) whether or not they are in D, since Theorem 1 concerns distances inside
  * cells; `backgroundTargets: 'valid'` restricts them to D as the paper's sums literally read.
  */
+import { nestedTransform } from '../edt/nested-transform.ts';
 import { ShapeError } from '../errors.ts';
+import { checkRaster } from '../raster.ts';
 import type { Raster } from '../types.ts';
 import { BACKGROUND, CELL } from './codes.ts';
-import { connectedComponents } from './components.ts';
-import { isValid, type Outside, type OutsideSides, paddedStrokeSets } from './sets.ts';
+import { labelComponents } from './components.ts';
+import { type BoundaryField, writeFlow, writeWeights } from './pixel-targets.ts';
+import { type Outside, type OutsideSides, strokeSeeds } from './sets.ts';
 
 export interface Crop {
   row: number;
@@ -79,37 +85,6 @@ export interface Targets {
   counts: Record<keyof LossMasks, number>;
 }
 
-/**
- * Unit gradient of the distance field at padded index `pi` by central differences (the padded
- * ring holds the field's values one pixel beyond the window); falls back to the direction away
- * from the nearest B pixel where the gradient vanishes.
- */
-function unitGradient(d: Float32Array, nearest: Int32Array, pc: number, pi: number): [number, number] {
-  const gy = d[pi + pc]! - d[pi - pc]!;
-  const gx = d[pi + 1]! - d[pi - 1]!;
-  const norm = Math.hypot(gy, gx);
-  if (norm > 1e-6 && Number.isFinite(norm)) return [gy / norm, gx / norm];
-  const f = nearest[pi]!;
-  const dy = Math.floor(pi / pc) - Math.floor(f / pc);
-  const dx = (pi % pc) - (f % pc);
-  // d_B ≥ 1 on cells (B holds no cell pixel), so the nearest B pixel is never the pixel itself
-  const len = Math.hypot(dy, dx);
-  return [dy / len, dx / len];
-}
-
-/** ρ = β + exp(−d/α) with a lookup on d² (an integer for grid distances) below 64². */
-const weightTables = new Map<string, Float32Array>();
-function weightTable(alpha: number, beta: number): Float32Array {
-  const key = `${alpha},${beta}`;
-  let t = weightTables.get(key);
-  if (!t) {
-    t = new Float32Array(4096);
-    for (let d2 = 0; d2 < t.length; d2++) t[d2] = beta + Math.exp(-Math.sqrt(d2) / alpha);
-    weightTables.set(key, t);
-  }
-  return t;
-}
-
 function checkCrop(crop: Crop, rows: number, cols: number): void {
   const ok =
     Number.isInteger(crop.row) &&
@@ -129,22 +104,31 @@ function checkCrop(crop: Crop, rows: number, cols: number): void {
 }
 
 export function computeTargets(codes: Raster, options: TargetOptions = {}): Targets {
-  const sets = paddedStrokeSets(codes, { outside: options.outside, complete: options.complete ?? false });
-  const { rows, cols, pc } = sets;
+  const [rows, cols] = checkRaster(codes, 'computeTargets');
   const crop = options.crop ?? { row: 0, col: 0, rows, cols };
   checkCrop(crop, rows, cols);
+  const seeds = strokeSeeds(codes, { outside: options.outside, complete: options.complete ?? false });
+  const { pc } = seeds;
+  // d_CB, and where d_B = d_CB (the valid set), on the crop and its one-pixel ring only (row
+  // stride `width`), which the flow's central differences read; window row w is padded row w + 1
+  const region = {
+    rowStart: crop.row,
+    rowEnd: crop.row + crop.rows + 2,
+    colStart: crop.col,
+    colEnd: crop.col + crop.cols + 2,
+  };
+  const field = nestedTransform(seeds.bSeeds, seeds.cbSeeds, rows + 2, pc, region);
+  const width = crop.cols + 2;
   const alpha = options.alpha ?? 5;
   const beta = options.beta ?? 2;
-  const table = weightTable(alpha, beta);
   const flowScale = options.flowScale ?? 5;
   const bgDistance = options.backgroundDistance ?? -5;
   const bgAll = (options.backgroundTargets ?? 'strokes') === 'strokes';
   const code = codes.data as Uint8Array;
-  const cellMask = new Uint8Array(rows * cols);
-  for (let i = 0; i < cellMask.length; i++) cellMask[i] = code[i] === CELL ? 1 : 0;
-  const components = connectedComponents({ data: cellMask, shape: [rows, cols] }, 4);
-  const dB = sets.distanceToBoundary;
-  const dCB = sets.distanceToKnownEdge;
+  const components = labelComponents(code, rows, cols, 4, CELL);
+  const dCB = field.distance;
+  const attained = field.attained;
+  const boundaryField: BoundaryField = { dCB, attained, inner: field.inner, width, pc };
 
   const n = crop.rows * crop.cols;
   const distance = new Float32Array(n);
@@ -161,6 +145,9 @@ export function computeTargets(codes: Raster, options: TargetOptions = {}): Targ
     valid: new Uint8Array(n),
     eulerStart: new Uint8Array(n),
   };
+  const { boundaryLoss, distanceLoss, inequality, valid: validMask, eulerStart } = masks;
+  const labels = components.labels;
+  const bSeeds = seeds.bSeeds;
   let nBoundary = 0;
   let nDistance = 0;
   let nInequality = 0;
@@ -168,49 +155,49 @@ export function computeTargets(codes: Raster, options: TargetOptions = {}): Targ
   let nEuler = 0;
   for (let r = 0, o = 0; r < crop.rows; r++) {
     const wr = crop.row + r;
-    for (let c = 0; c < crop.cols; c++, o++) {
-      const wc = crop.col + c;
-      const i = wr * cols + wc;
-      const pi = (wr + 1) * pc + wc + 1;
+    // the same pixel in the window (i), the padded window (pi) and the distance region (di)
+    let i = wr * cols + crop.col;
+    let pi = (wr + 1) * pc + crop.col + 1;
+    let di = (r + 1) * width + 1;
+    // targets defined on every pixel, row by row
+    lowerBound.set(dCB.subarray(di, di + crop.cols), o);
+    instances.set(labels.subarray(i, i + crop.cols), o);
+    writeWeights(dCB, di, crop.cols, weight, o, alpha, beta);
+    // then the stroke pixels
+    for (let c = 0; c < crop.cols; c++, o++, i++, pi++, di++) {
       const k = code[i]!;
-      const dcb = dCB[pi]!;
-      lowerBound[o] = dcb;
-      const d2 = Math.round(dcb * dcb);
-      weight[o] = d2 < 4096 ? table[d2]! : Number.isFinite(dcb) ? beta + Math.exp(-dcb / alpha) : 0;
-      instances[o] = components.labels[i]!;
       if (k === 0) continue;
-      masks.boundaryLoss[o] = 1;
+      const dcb = dCB[di]!;
+      boundaryLoss[o] = 1;
       nBoundary++;
-      if (sets.bSeeds[pi] === 1) boundary[o] = 1;
-      const db = dB[pi]!;
-      const valid = isValid(k, db, dcb);
+      if (bSeeds[pi] === 1) boundary[o] = 1;
+      // D: stroke pixels where B is as near as CB (B = ∅ never attains it)
+      const valid = (k === BACKGROUND || k === CELL) && attained[di] === 1;
       if (valid) {
-        masks.valid[o] = 1;
+        validMask[o] = 1;
         nValid++;
       }
       if (k === CELL) {
         if (valid) {
-          distance[o] = db;
-          const [vy, vx] = unitGradient(dB, sets.nearestBoundary, pc, pi);
-          flow[o] = flowScale * vy;
-          flow[n + o] = flowScale * vx;
-          masks.distanceLoss[o] = 1;
-          masks.flowLoss[o] = 1;
-          masks.eulerStart[o] = 1;
+          distance[o] = dcb; // d_B = d_CB on D
+          writeFlow(boundaryField, di, wr + 1, crop.col + c + 1, flow, o, n, flowScale);
+          distanceLoss[o] = 1;
+          eulerStart[o] = 1;
           nDistance++;
           nEuler++;
         } else {
-          masks.inequality[o] = 1;
+          inequality[o] = 1;
           nInequality++;
         }
       } else if (k === BACKGROUND && (bgAll || valid)) {
         distance[o] = bgDistance;
-        masks.distanceLoss[o] = 1;
-        masks.flowLoss[o] = 1;
+        distanceLoss[o] = 1;
         nDistance++;
       }
     }
   }
+  // the flow term sums over the same pixels as the distance term
+  masks.flowLoss.set(distanceLoss);
   const counts = {
     boundaryLoss: nBoundary,
     distanceLoss: nDistance,
