@@ -1,0 +1,42 @@
+/**
+ * The standalone app (`sketchpose serve`, `npm start`): mounts the viewer on the served store
+ * (`/store/`), named from `/api/info` when the server provides it.
+ */
+import { HttpStore } from './http-store.ts';
+import { mountSketchpose, type SketchposeHandle } from './mount.ts';
+
+declare global {
+  interface Window {
+    sketchpose?: SketchposeHandle;
+    sketchposeError?: string;
+  }
+}
+
+async function main(): Promise<void> {
+  const element = document.getElementById('app') ?? document.body;
+  const params = new URLSearchParams(location.search);
+  const storeUrl = params.get('store') ?? new URL('store/', location.href).href;
+  let name: string | undefined;
+  try {
+    const res = await fetch(new URL('api/info', location.href));
+    if (res.ok) name = ((await res.json()) as { name?: string }).name;
+  } catch {
+    // no info endpoint: a static server
+  }
+  const train: Record<string, number | string> = {};
+  for (const k of ['patch', 'batch', 'predictEvery', 'predictMaxSide', 'seed']) {
+    const v = params.get(k);
+    if (v !== null) train[k] = Number(v);
+  }
+  for (const k of ['net', 'backend']) {
+    const v = params.get(k);
+    if (v !== null) train[k] = v;
+  }
+  try {
+    window.sketchpose = await mountSketchpose(element, { store: new HttpStore(storeUrl), name, train });
+  } catch (err) {
+    window.sketchposeError = err instanceof Error ? err.message : String(err);
+  }
+}
+
+void main();
