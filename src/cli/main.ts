@@ -6,6 +6,7 @@ import { SketchposeError } from '../engine/errors.ts';
 import { EVALUATE_HELP, evaluateCommand } from './evaluate.ts';
 import { EXPORT_HELP, exportCommand } from './export.ts';
 import { PREDICT_HELP, predictCommand } from './predict.ts';
+import { SERVE_HELP, serveCommand } from './serve.ts';
 import { TRAIN_HELP, trainCommand } from './train.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   export: { run: exportCommand, help: EXPORT_HELP },
   train: { run: (argv) => trainCommand(argv), help: TRAIN_HELP },
   predict: { run: predictCommand, help: PREDICT_HELP },
+  serve: { run: serveCommand, help: SERVE_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {
