@@ -183,6 +183,7 @@ def test_annotations_round_trip_and_are_served_to_the_front_end(front):
     # the front end reloads them from labels/annotations (NGFF 0.4: .zarray + zlib chunks, zero tiles absent)
     meta = json.loads(fe.get("/labels/annotations/0/.zarray"))
     assert meta["compressor"]["id"] == "zlib" and meta["dimension_separator"] == "/"
+    assert meta["chunks"] == [512, 512]  # the image chunk = the front end's tile size
     assert fe.get("/labels/annotations/0/1/0") is None
     codes[:] = 0
     w.set_annotations(codes)

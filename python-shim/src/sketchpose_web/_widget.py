@@ -195,11 +195,14 @@ class Sketchpose(anywidget.AnyWidget):
         if arr.size and (arr.min() < 0 or arr.max() > 3):
             bad = np.argwhere((arr < 0) | (arr > 3))[0]
             raise ValueError(f"annotation value {arr[tuple(bad)]} at (row {bad[0]}, col {bad[1]}) is not a code 0-3")
+        tile = min(info.chunks_yx)
+        tile = tile if 64 <= tile <= 1024 else 256  # the front end's annotation tile size (mount.ts)
         write_label(
             self._store(),
             "annotations",
             arr.astype(np.uint8),
             info=info,
+            chunks=(tile, tile),
             colors=ANNOTATION_COLORS,
             properties=ANNOTATION_PROPERTIES,
         )
