@@ -6,6 +6,7 @@ import { SketchposeError } from '../engine/errors.ts';
 import { EVALUATE_HELP, evaluateCommand } from './evaluate.ts';
 import { EXPORT_HELP, exportCommand } from './export.ts';
 import { PREDICT_HELP, predictCommand } from './predict.ts';
+import { SEGMENT_HELP, segmentCommand } from './segment.ts';
 import { SERVE_HELP, serveCommand } from './serve.ts';
 import { TRAIN_HELP, trainCommand } from './train.ts';
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   export: { run: exportCommand, help: EXPORT_HELP },
   train: { run: (argv) => trainCommand(argv), help: TRAIN_HELP },
   predict: { run: predictCommand, help: PREDICT_HELP },
+  segment: { run: segmentCommand, help: SEGMENT_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
 };
 
