@@ -141,7 +141,9 @@ export class WorkerHost {
       case 'ready':
         this.setTraining({
           backend: m.backend,
-          backendNotice: m.fellBack ? `WebGPU unavailable: training on ${m.backend}. ${m.reason}` : '',
+          backendNotice: m.fellBack
+            ? `WebGPU is not available here: training on ${m.backend} instead (slower). ${m.reason}`
+            : '',
           message: `backend ${m.backend}`,
           status: st.get().training.status === 'starting' ? 'idle' : st.get().training.status,
         });
@@ -178,6 +180,9 @@ export class WorkerHost {
         this.o.onPrediction(p);
         return;
       }
+      case 'status':
+        this.setTraining({ message: m.message });
+        return;
       case 'done':
         this.setTraining({ status: 'idle', message: `${m.aborted ? 'stopped' : 'done'} at step ${m.steps}` });
         return;

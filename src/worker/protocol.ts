@@ -66,6 +66,7 @@ export type FromWorker =
       count: number;
       ms: number;
     }
+  | { type: 'status'; message: string }
   | { type: 'done'; steps: number; aborted: boolean }
   | { type: 'error'; message: string; tag?: string };
 

@@ -53,6 +53,7 @@ export class TrainingSession {
 
   /** Opens the image, measures the normalisation once, builds the sampler and the network. */
   async open(): Promise<void> {
+    this.post({ type: 'status', message: 'opening the image…' });
     const image = await openOmeZarr(this.store);
     const names = image.axes.map((a) => a.name);
     const sel: Record<string, number> = {};
@@ -63,6 +64,7 @@ export class TrainingSession {
     const level = statisticsLevel(image.levels.map((l) => l.shape[yAxis]! * l.shape[xAxis]!));
     const raster = await image.readLevel(level, { selection: sel });
     const stats = computeNormalization(raster);
+    this.post({ type: 'status', message: `normalisation measured on level ${level}; building the network…` });
     stats.level = level;
     this.reader = new LevelReader(image, sel, stats);
     this.sampler = new PatchSampler([{ image: this.reader.source(), annotations: this.annotations }], {
@@ -97,6 +99,7 @@ export class TrainingSession {
     const abort = new AbortController();
     this.abort = abort;
     const end = this.step + steps;
+    if (this.step === 0) this.post({ type: 'status', message: 'first step (compiling GPU kernels)…' });
     const every = this.config.predictEvery > 0 ? this.config.predictEvery : steps;
     let aborted = false;
     try {
@@ -130,6 +133,7 @@ export class TrainingSession {
     const net = this.net;
     if (!reader || !net) throw new ValueError('the training session is not open');
     const t0 = performance.now();
+    this.post({ type: 'status', message: 'predicting the view…' });
     let level = 0;
     while (
       level < reader.levels - 1 &&

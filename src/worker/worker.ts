@@ -44,7 +44,8 @@ scope.onmessage = (e) => {
           type: 'ready',
           backend: choice.name,
           reason: choice.reason,
-          fellBack: choice.name !== 'webgpu',
+          fellBack:
+            choice.name !== 'webgpu' && (m.config.backend === 'auto' || m.config.backend === 'webgpu'),
         });
         const s = new TrainingSession(m.shape, m.tileSize, m.selection, m.config, store, post);
         await s.open();
