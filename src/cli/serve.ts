@@ -112,15 +112,23 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { store, options, note } = await openServeInput(argv);
   const appDir = resolve(String(options['app-dir'] ?? join(PACKAGE_ROOT, 'dist', 'app')));
   const quiet = options.quiet === true;
+  const port = positiveNumber(options.port, '--port', true);
   const server = await startServer({
     store,
     appDir,
-    port: positiveNumber(options.port, '--port', true),
+    port,
     openWrites: options['open-writes'] === true,
     maxPutBytes: positiveNumber(options['max-put-mb'], '--max-put-mb') * 2 ** 20,
     log: (line) => {
       if (!quiet || line.startsWith('500')) console.log(line);
     },
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err?.code === 'EADDRINUSE') {
+      throw new ValueError(
+        `port ${port} on 127.0.0.1 is in use: pass another --port, or --port 0 for any free one`,
+      );
+    }
+    throw err;
   });
   if (note) console.log(note);
   const { name, shape, ngff } = store.info;
