@@ -5,7 +5,8 @@
  * - `GET|HEAD /store/<key>` → the OME-Zarr store (metadata and chunks; `Range` honoured), 404 when
  *   absent. `PUT|DELETE /store/labels/<…>` writes or removes one file (atomically; size-capped);
  *   every other `PUT`/`DELETE` is 403.
- * - `GET /api/info` → what the store is (JSON).
+ * - `GET /api/info` → what the store is (JSON); `GET /api/labels/<name>/chunks` → the level-0
+ *   chunks stored for a label image (so a client need not probe every chunk of a huge grid).
  *
  * It listens on 127.0.0.1 only and answers only requests whose `Host` names that address or
  * `localhost` on its port (so a DNS-rebinding page cannot reach it by another name). Writes from
@@ -251,6 +252,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (path === '/' || path === '/index.html') return serveApp(req, res, '/index.html');
+    if (path.startsWith('/api/labels/')) {
+      const segments = pathSegments(path, '/api/labels/');
+      if (segments.length !== 2 || segments[1] !== 'chunks') {
+        throw new HttpError(404, `expected /api/labels/<name>/chunks, got ${path}`);
+      }
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      sendJson(res, 200, await store.labelChunks(segments[0]!), head);
+      return;
+    }
     if (path.startsWith('/app/') || path === '/app') {
       const key = `/${pathSegments(path, '/app/').join('/')}`;
       return serveApp(req, res, key);
@@ -264,7 +274,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (err instanceof HttpError || err instanceof PathError) {
         sendError(res, err.status, err.message, head);
       } else if (err instanceof SketchposeError) {
-        sendError(res, 400, `${err.tag}: ${err.message}`, head);
+        sendError(res, err.tag === 'NotFoundError' ? 404 : 400, `${err.tag}: ${err.message}`, head);
       } else if ((err as Error)?.name === 'AbortError') {
         res.destroy();
       } else {

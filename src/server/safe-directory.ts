@@ -10,7 +10,7 @@
  *   replace a symlink, write a temporary sibling and rename it over the target, so a reader never
  *   sees half a chunk.
  */
-import { lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { normalizeStoreKey } from '../engine/io/store.ts';
 import { PathError } from './paths.ts';
@@ -69,6 +69,38 @@ export class SafeDirectory {
     if (!info.isFile()) return undefined;
     const buffer = await readFile(real, { signal });
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+
+  /**
+   * The `(row, col)` pairs of the 2-D chunk grid stored under the folder `key`: files named
+   * `<key>/<row>/<col>` with decimal names (how Zarr lays out `/`-separated chunk keys). An absent
+   * folder gives `[]`; a folder reached through a symlink leading outside the root is refused.
+   */
+  async listChunkGrid(key: string): Promise<[number, number][]> {
+    const path = this.pathOf(key);
+    const rootReal = await this.rootReal();
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch (err) {
+      if (['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errnoCode(err) ?? '')) return [];
+      throw err;
+    }
+    if (!this.inside(real, rootReal)) {
+      throw new PathError(
+        403,
+        `store key ${JSON.stringify(key)} is a symlink that leads outside the store root`,
+      );
+    }
+    const decimal = /^(0|[1-9]\d{0,9})$/;
+    const out: [number, number][] = [];
+    for (const row of await readdir(real, { withFileTypes: true })) {
+      if (!row.isDirectory() || !decimal.test(row.name)) continue;
+      for (const col of await readdir(join(real, row.name), { withFileTypes: true })) {
+        if (col.isFile() && decimal.test(col.name)) out.push([Number(row.name), Number(col.name)]);
+      }
+    }
+    return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   }
 
   /** Write `bytes` under `key` atomically (temporary file, then rename). */

@@ -12,6 +12,7 @@
  * is one the engine can read, and `/api/info` reports what that reader saw.
  */
 
+import { NotFoundError } from '../engine/errors.ts';
 import type { NgffAxis, NgffVersion } from '../engine/io/ngff-metadata.ts';
 import { openOmeZarr } from '../engine/io/ome-zarr-read.ts';
 import type { ReadableStore } from '../engine/io/store.ts';
@@ -46,6 +47,34 @@ export interface ServedStore {
   /** write under `/labels/…` (the caller checked the prefix) */
   putLabel(key: string, bytes: Uint8Array): Promise<void>;
   deleteLabel(key: string): Promise<void>;
+  /**
+   * The level-0 chunks stored for label image `name` (`labels/<name>/0`), so a client can read
+   * only those instead of probing every chunk of a large grid.
+   */
+  labelChunks(name: string): Promise<LabelChunkList>;
+}
+
+export interface LabelChunkList {
+  name: string;
+  /** store path of the level-0 array, without the leading `/` (`labels/annotations/0`) */
+  array: string;
+  zarrFormat: 2 | 3;
+  /** `[chunkRow, chunkCol]` of every stored chunk, sorted */
+  chunks: [number, number][];
+}
+
+/** {@link ServedStore.labelChunks} on the directory that holds `labels/`. */
+async function listLabelChunks(dir: SafeDirectory, name: string): Promise<LabelChunkList> {
+  const array = `/labels/${name}/0`;
+  if ((await dir.get(`${array}/zarr.json`)) !== undefined) {
+    return { name, array: array.slice(1), zarrFormat: 3, chunks: await dir.listChunkGrid(`${array}/c`) };
+  }
+  if ((await dir.get(`${array}/.zarray`)) !== undefined) {
+    return { name, array: array.slice(1), zarrFormat: 2, chunks: await dir.listChunkGrid(array) };
+  }
+  throw new NotFoundError(
+    `label image ${name} has no level-0 array (${array.slice(1)}/zarr.json or .zarray)`,
+  );
 }
 
 function isLabelKey(key: string): boolean {
@@ -100,6 +129,7 @@ export async function openDirectoryStore(
     get: (key, signal) => dir.get(key, signal),
     putLabel: (key, bytes) => dir.set(key, bytes),
     deleteLabel: (key) => dir.delete(key),
+    labelChunks: (name) => listLabelChunks(dir, name),
   };
 }
 
@@ -148,5 +178,6 @@ export async function openVirtualStore(opts: VirtualStoreOptions): Promise<Virtu
     get,
     putLabel: (key, bytes) => labels.set(key, bytes),
     deleteLabel: (key) => labels.delete(key),
+    labelChunks: (name) => listLabelChunks(labels, name),
   };
 }

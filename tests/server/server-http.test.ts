@@ -198,6 +198,17 @@ describe('writing labels', () => {
     const window = await label.readWindow(128, 256, 128, 91);
     const expected = Array.from({ length: 128 * 91 }, (_, i) => tile[Math.floor(i / 91) * 128 + (i % 91)]);
     expect(Array.from(window)).toEqual(expected);
+    // the server lists the stored chunks, so a client can read just those
+    const listed = await (await fetch(`${v3.url}api/labels/annotations/chunks`)).json();
+    expect(listed).toEqual({
+      name: 'annotations',
+      array: 'labels/annotations/0',
+      zarrFormat: 3,
+      chunks: [[1, 2]],
+    });
+    expect((await fetch(`${v3.url}api/labels/nothing/chunks`)).status).toBe(404);
+    expect((await rawRequest(v3.port, 'GET', '/api/labels/%2e%2e/chunks')).status).toBe(400);
+    expect((await rawRequest(v3.port, 'GET', '/api/labels/escape-dir/chunks')).status).toBe(404);
   });
 
   it('refuses every PUT/DELETE outside /store/labels/ with 403 and changes nothing', async () => {

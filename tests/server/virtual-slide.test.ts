@@ -145,16 +145,22 @@ describe('served virtual slide', () => {
         expect((await fetch(`${server.url}store/0/zarr.json`, { method: 'PUT', body: '{}' })).status).toBe(
           403,
         );
-        const put = await fetch(`${server.url}store/labels/annotations/0/c/97/136`, {
+        const chunkKey = ngff === '0.5' ? '0/c/97/136' : '0/97/136';
+        const put = await fetch(`${server.url}store/labels/annotations/${chunkKey}`, {
           method: 'PUT',
           body: 'abc',
         });
         expect(put.status).toBe(201);
-        expect(await (await fetch(`${server.url}store/labels/annotations/0/c/97/136`)).text()).toBe('abc');
-        expect(
-          await readFile(join(labelsDirectory, 'labels', 'annotations', '0', 'c', '97', '136'), 'utf8'),
-        ).toBe('abc');
+        expect(await (await fetch(`${server.url}store/labels/annotations/${chunkKey}`)).text()).toBe('abc');
+        const onDisk = join(labelsDirectory, 'labels', 'annotations', ...chunkKey.split('/'));
+        expect(await readFile(onDisk, 'utf8')).toBe('abc');
         expect(await readdir(labelsDirectory)).toEqual(['labels']);
+        await fetch(`${server.url}store/labels/annotations/0/${ngff === '0.4' ? '.zarray' : 'zarr.json'}`, {
+          method: 'PUT',
+          body: '{}',
+        });
+        const listed = await (await fetch(`${server.url}api/labels/annotations/chunks`)).json();
+        expect(listed).toMatchObject({ zarrFormat: ngff === '0.5' ? 3 : 2, chunks: [[97, 136]] });
         // the cache holds at most its cap (1 MiB = 4 chunks of 512²)
         expect(store.cache.bytes).toBeLessThanOrEqual(2 ** 20);
       } finally {
