@@ -30,12 +30,25 @@ export class SafeDirectory {
     this.root = resolve(root);
   }
 
-  private async rootReal(): Promise<string> {
+  /**
+   * The real path of the root. Writes create the root first; reads of a root that does not exist
+   * (yet) get `undefined`, so reading never creates anything on disk.
+   */
+  private async rootReal(create = true): Promise<string> {
     if (this.realRoot === undefined) {
-      await mkdir(this.root, { recursive: true });
+      if (create) await mkdir(this.root, { recursive: true });
       this.realRoot = await realpath(this.root);
     }
     return this.realRoot;
+  }
+
+  private async existingRootReal(): Promise<string | undefined> {
+    try {
+      return await this.rootReal(false);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 
   private inside(real: string, rootReal: string): boolean {
@@ -51,7 +64,8 @@ export class SafeDirectory {
   /** The bytes of the regular file under `key`, or `undefined` when there is none. */
   async get(key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const path = this.pathOf(key);
-    const rootReal = await this.rootReal();
+    const rootReal = await this.existingRootReal();
+    if (rootReal === undefined) return undefined;
     let real: string;
     try {
       real = await realpath(path);
@@ -78,7 +92,8 @@ export class SafeDirectory {
    */
   async listChunkGrid(key: string): Promise<[number, number][]> {
     const path = this.pathOf(key);
-    const rootReal = await this.rootReal();
+    const rootReal = await this.existingRootReal();
+    if (rootReal === undefined) return [];
     let real: string;
     try {
       real = await realpath(path);
@@ -122,7 +137,8 @@ export class SafeDirectory {
   /** Remove the file under `key`; a missing file is not an error. */
   async delete(key: string): Promise<void> {
     const path = this.pathOf(key);
-    const rootReal = await this.rootReal();
+    const rootReal = await this.existingRootReal();
+    if (rootReal === undefined) return;
     let parentReal: string;
     try {
       parentReal = await realpath(dirname(path));

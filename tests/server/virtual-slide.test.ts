@@ -145,6 +145,10 @@ describe('served virtual slide', () => {
         expect((await fetch(`${server.url}store/0/zarr.json`, { method: 'PUT', body: '{}' })).status).toBe(
           403,
         );
+        // reading absent labels creates nothing on disk
+        expect((await fetch(`${server.url}store/labels/zarr.json`)).status).toBe(404);
+        expect((await fetch(`${server.url}api/labels/annotations/chunks`)).status).toBe(404);
+        await expect(readdir(labelsDirectory)).rejects.toThrow(/ENOENT/);
         const chunkKey = ngff === '0.5' ? '0/c/97/136' : '0/97/136';
         const put = await fetch(`${server.url}store/labels/annotations/${chunkKey}`, {
           method: 'PUT',
