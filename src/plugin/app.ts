@@ -23,15 +23,15 @@ async function main(): Promise<void> {
   } catch {
     // no info endpoint: a static server
   }
-  const train: Record<string, number | string> = {};
+  const train: Record<string, number | string | number[]> = {};
   for (const k of ['patch', 'batch', 'predictEvery', 'predictMaxSide', 'seed']) {
     const v = params.get(k);
     if (v !== null) train[k] = Number(v);
   }
-  for (const k of ['net', 'backend']) {
-    const v = params.get(k);
-    if (v !== null) train[k] = v;
-  }
+  const backend = params.get('backend');
+  if (backend !== null) train.backend = backend;
+  const net = params.get('net');
+  if (net !== null) train.net = /^[0-9,]+$/.test(net) ? net.split(',').map(Number) : net;
   try {
     window.sketchpose = await mountSketchpose(element, { store: new HttpStore(storeUrl), name, train });
   } catch (err) {

@@ -32,6 +32,7 @@ export class WorkerHost {
   private unsubscribe: (() => void) | null = null;
   /** last annotated-pixel count the worker reported (from its sampler) */
   annotatedPixels = 0;
+  private viewport: ViewportBox | null = null;
   readonly config: TrainConfig;
   private readonly o: WorkerHostOptions;
 
@@ -64,6 +65,7 @@ export class WorkerHost {
       selection: this.o.selection,
       config: this.config,
     });
+    if (this.viewport) this.send({ type: 'viewport', box: this.viewport });
     const tiles = a.tiles().map((t) => ({ ...t, data: a.readTile(t.tileRow, t.tileCol)! }));
     if (tiles.length > 0)
       this.send(
@@ -106,7 +108,9 @@ export class WorkerHost {
     if (this.o.state.get().training.status === 'running') this.setTraining({ status: 'stopping' });
   }
 
+  /** The box predictions during training follow; kept until the worker starts. */
   setViewport(box: ViewportBox): void {
+    this.viewport = box;
     this.send({ type: 'viewport', box });
   }
 
@@ -159,7 +163,7 @@ export class WorkerHost {
           { step: m.progress.step, loss: m.progress.loss, terms: m.progress.terms },
         ];
         if (history.length > 2000) history.splice(0, history.length - 2000);
-        this.setTraining({ progress: m.progress, history, backend: m.progress.backend });
+        this.setTraining({ progress: m.progress, history, backend: m.progress.backend, message: '' });
         return;
       }
       case 'prediction': {

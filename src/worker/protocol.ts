@@ -7,8 +7,8 @@
 import type { TrainProgress } from '../plugin/state.ts';
 
 export interface TrainConfig {
-  /** network widths preset */
-  net: 'small' | 'full';
+  /** network widths: a preset or encoder widths per level (e.g. `[4, 8]` for a tiny test net) */
+  net: 'small' | 'full' | number[];
   patch: number;
   batch: number;
   learningRate: number;
