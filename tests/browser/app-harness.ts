@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
 import { readImage } from '../../src/engine/io/index.ts';
 import { CHROMIUM } from './harness.ts';
@@ -73,6 +74,8 @@ export interface StoreOptions {
   chunk: number;
   levels: number;
   image: { data: Uint8Array; shape: [number, number] };
+  /** NGFF 0.4 only: zlib-compress the chunks */
+  zlib?: boolean;
 }
 
 /** Writes an uncompressed uint8 `[y, x]` OME-Zarr image into a new temporary directory. */
@@ -103,7 +106,7 @@ export function writeOmeZarr(o: StoreOptions): string {
           shape: [h, w],
           chunks: [k, k],
           dtype: '|u1',
-          compressor: null,
+          compressor: o.zlib ? { id: 'zlib', level: 1 } : null,
           fill_value: 0,
           order: 'C',
           filters: null,
@@ -134,7 +137,10 @@ export function writeOmeZarr(o: StoreOptions): string {
           for (let x = 0; x < k && tc * k + x < w; x++)
             chunk[y * k + x] = level.data[(tr * k + y) * w + tc * k + x]!;
         }
-        put(o.ngff === '0.4' ? `${l}/${tr}/${tc}` : `${l}/c/${tr}/${tc}`, chunk);
+        put(
+          o.ngff === '0.4' ? `${l}/${tr}/${tc}` : `${l}/c/${tr}/${tc}`,
+          o.zlib ? deflateSync(chunk) : chunk,
+        );
       }
     }
     level = downsample(level.data, level.shape);
