@@ -14,13 +14,16 @@ import { openDirectoryStore, openVirtualStore } from '../../src/server/served-st
 import { ensureBuilt, launchAppBrowser, ROOT } from '../browser/app-harness.ts';
 
 const SAMPLE = join(ROOT, 'examples', 'dsb2018-0402a81e75262469.ome.zarr');
-const APP = join(ROOT, 'dist', 'app');
 
 let dir: string;
+let APP: string;
 let browser: Browser;
 beforeAll(async () => {
   ensureBuilt();
   dir = await mkdtemp(join(tmpdir(), 'sketchpose-app-served-'));
+  // a private copy, so another test file rebuilding dist/app meanwhile cannot change it under us
+  APP = join(dir, 'app');
+  await cp(join(ROOT, 'dist', 'app'), APP, { recursive: true });
   browser = await launchAppBrowser();
 }, 300_000);
 afterAll(async () => {
