@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Accuracy benchmark (docs/benchmarks-accuracy.md): the small CPnet trained from scratch on real
+# images of ../shared/data with 100/50/25/10 % of the pixels annotated and on simulated strokes on
+# one image, evaluated on held-out images. CPU only (TensorFlow.js wasm backend, one thread per
+# worker); two workers run in parallel.
+#
+#   bash bench/accuracy/run.sh                    # defaults below
+#   STEPS=100 bash bench/accuracy/run.sh          # a smaller budget
+#
+# Then, optionally, the original plugin on the frugal case: bash bench/original/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT="${OUT:-bench/out/accuracy}"
+STEPS="${STEPS:-150}"
+PATCH="${PATCH:-64}"
+BATCH="${BATCH:-4}"
+COMMON=(--steps "$STEPS" --patch "$PATCH" --batch "$BATCH" --out "$OUT")
+start=$(date +%s)
+mkdir -p "$OUT"
+npx tsx bench/accuracy/run.ts "${COMMON[@]}" --prepare --runs ''
+npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs fraction_100,fraction_10 > "$OUT/worker1.log" 2>&1 &
+w1=$!
+npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs fraction_50,frugal > "$OUT/worker2.log" 2>&1 &
+w2=$!
+npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs fraction_25 > "$OUT/worker3.log" 2>&1 &
+w3=$!
+wait "$w1"
+wait "$w2"
+wait "$w3"
+npx tsx bench/accuracy/run.ts --out "$OUT" --report
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); node $(node --version)"
+echo "wall time: $(($(date +%s) - start)) s"
