@@ -213,11 +213,11 @@ function numberOption(value: unknown, name: string): number {
 }
 
 export async function segmentCommand(argv: string[]): Promise<number> {
-  const { options: o } = parseArgs(argv, SPEC);
-  if (o.help) {
+  if (argv.includes('--help')) {
     console.log(SEGMENT_HELP);
     return 0;
   }
+  const { options: o } = parseArgs(argv, SPEC);
   // check everything cheap before the network runs
   const target = maskTarget(String(o.out), String(o['label-name']));
   const overlapText = String(o['mask-overlap']);

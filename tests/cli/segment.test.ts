@@ -149,6 +149,10 @@ describe('sketchpose segment', () => {
     err.mockRestore();
     expect(code).toBe(2);
     expect(printed).toMatch(/ValueError.*--out/);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(await main(['segment', '--help'])).toBe(0);
+    expect(log.mock.calls.join('\n')).toMatch(/--mask-tile/);
+    log.mockRestore();
     expect(maskTarget('a/b.ome.zarr')).toEqual({ kind: 'zarr', store: 'a/b.ome.zarr', name: 'masks' });
     expect(maskTarget('img.zarr#labels/cells')).toEqual({ kind: 'zarr', store: 'img.zarr', name: 'cells' });
     expect(maskTarget('m.TIFF')).toEqual({ kind: 'tiff', path: 'm.TIFF' });
