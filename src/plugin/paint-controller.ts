@@ -22,15 +22,29 @@ export interface PaintControllerOptions {
   state: StateStore;
   /** called whenever the overlay must redraw (cursor, boundary preview) */
   redraw: () => void;
+  /** accept tool: click on a predicted object (image pixel) */
+  onAccept?: (row: number, col: number) => void;
+  /** box tool: label the dragged box from the prediction */
+  onBox?: (box: { row0: number; col0: number; row1: number; col1: number }) => void;
 }
 
-const TOOL_KEYS: Record<string, Tool> = { b: 'background', c: 'cell', l: 'boundary', e: 'eraser', h: 'pan' };
+const TOOL_KEYS: Record<string, Tool> = {
+  b: 'background',
+  c: 'cell',
+  l: 'boundary',
+  e: 'eraser',
+  h: 'pan',
+  a: 'accept',
+  x: 'box',
+};
 
 export class PaintController {
   /** pointer position in image pixels, for the brush cursor */
   cursor: [number, number] | null = null;
   /** boundary polyline being drawn (committed on release) */
   boundaryPreview: [number, number][] = [];
+  /** box being dragged with the box tool: [x0, y0, x1, y1] in image pixels */
+  boxPreview: [number, number, number, number] | null = null;
   /** timestamps of the last pointer event that painted, for latency measurement */
   lastPaintEvent = 0;
   private stroke: { add(points: Point[]): void; end(): void } | null = null;
@@ -94,6 +108,17 @@ export class PaintController {
     this.pointerId = e.pointerId;
     this.o.canvas.setPointerCapture?.(e.pointerId);
     const s = this.o.state.get();
+    if (s.tool === 'accept') {
+      this.pointerId = null;
+      this.o.onAccept?.(Math.floor(p[1]), Math.floor(p[0]));
+      this.syncHistory();
+      return;
+    }
+    if (s.tool === 'box') {
+      this.boxPreview = [p[0], p[1], p[0], p[1]];
+      this.o.redraw();
+      return;
+    }
     if (s.tool === 'boundary') {
       this.drawingBoundary = true;
       this.boundaryPreview = [p];
@@ -115,7 +140,9 @@ export class PaintController {
       const pts = (events.length > 0 ? events : [e])
         .map((ev) => this.imagePoint(ev))
         .filter((q): q is [number, number] => q !== null);
-      if (this.drawingBoundary) {
+      if (this.boxPreview) {
+        this.boxPreview = [this.boxPreview[0], this.boxPreview[1], p[0], p[1]];
+      } else if (this.drawingBoundary) {
         this.boundaryPreview.push(...pts);
       } else if (this.stroke) {
         this.lastPaintEvent = e.timeStamp;
@@ -129,6 +156,16 @@ export class PaintController {
     if (this.pointerId !== e.pointerId) return;
     e.stopPropagation();
     this.pointerId = null;
+    if (this.boxPreview) {
+      const [x0, y0, x1, y1] = this.boxPreview;
+      this.boxPreview = null;
+      this.o.onBox?.({
+        row0: Math.floor(Math.min(y0, y1)),
+        col0: Math.floor(Math.min(x0, x1)),
+        row1: Math.ceil(Math.max(y0, y1)),
+        col1: Math.ceil(Math.max(x0, x1)),
+      });
+    }
     if (this.drawingBoundary) {
       this.drawingBoundary = false;
       const pts = this.boundaryPreview.map(([x, y]) => ({ x, y }));

@@ -15,6 +15,7 @@ import { brushCursorLayer } from '../layers/brush-cursor.ts';
 import type { ViewportPrediction } from '../layers/prediction-colors.ts';
 import { predictionLayer } from '../layers/prediction-layer.ts';
 import type { TrainConfig, ViewportBox } from '../worker/protocol.ts';
+import { acceptObject, labelBoxFromPrediction } from './accept-prediction.ts';
 import { Autosave } from './autosave.ts';
 import { PaintController } from './paint-controller.ts';
 import type { StateStore } from './state.ts';
@@ -43,6 +44,8 @@ const TOOL_COLOR: Record<string, [number, number, number]> = {
   cell: CODE_COLORS[1]!.rgba.slice(0, 3) as [number, number, number],
   boundary: CODE_COLORS[2]!.rgba.slice(0, 3) as [number, number, number],
   eraser: [255, 255, 255],
+  accept: [255, 255, 0],
+  box: [255, 255, 0],
   pan: [200, 200, 200],
 };
 
@@ -80,6 +83,12 @@ export class SketchposeSession {
       annotations: this.annotations,
       state: this.state,
       redraw: () => this.render(),
+      onAccept: (row, col) => {
+        if (this.prediction) acceptObject(this.annotations, this.prediction, row, col);
+      },
+      onBox: (box) => {
+        if (this.prediction) labelBoxFromPrediction(this.annotations, this.prediction, box);
+      },
     });
     const store = options.store;
     this.autosave =
@@ -191,7 +200,29 @@ export class SketchposeSession {
         }),
       );
     }
-    const painting = !s.panning && s.tool !== 'pan';
+    const box = this.paint.boxPreview;
+    if (box) {
+      const [x0, y0, x1, y1] = box;
+      layers.push(
+        new PathLayer<[number, number][]>({
+          id: 'sketchpose-box-preview',
+          data: [
+            [
+              [x0, y0],
+              [x1, y0],
+              [x1, y1],
+              [x0, y1],
+              [x0, y0],
+            ],
+          ],
+          getPath: (d) => d,
+          getColor: [255, 255, 0, 255],
+          getWidth: 1.5,
+          widthUnits: 'pixels',
+        }),
+      );
+    }
+    const painting = !s.panning && s.tool !== 'pan' && s.tool !== 'accept' && s.tool !== 'box';
     layers.push(
       brushCursorLayer({
         position: painting ? this.paint.cursor : null,

@@ -5,7 +5,7 @@
  */
 import type { PredictionView } from '../layers/prediction-colors.ts';
 
-export type Tool = 'background' | 'cell' | 'boundary' | 'eraser' | 'pan';
+export type Tool = 'background' | 'cell' | 'boundary' | 'eraser' | 'pan' | 'accept' | 'box';
 
 export interface TrainProgress {
   step: number;

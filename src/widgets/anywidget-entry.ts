@@ -25,17 +25,21 @@ import {
 } from '../engine/io/index.ts';
 import type { SketchposeHandle } from '../plugin/mount.ts';
 import type { SketchposeState } from '../plugin/state.ts';
+import type { TrainConfig } from '../worker/protocol.ts';
 
 /** Inlined worker source, set by scripts/build-widget.mjs (`define`); absent in unbundled tests. */
 declare const __SKETCHPOSE_WORKER_SOURCE__: string | undefined;
+
+/** A `msg:custom` listener (content, binary buffers); `change:*` listeners take no arguments. */
+export type ModelListener = (msg: unknown, buffers?: DataView[]) => void;
 
 /** The part of anywidget's model this module uses (`@anywidget/types` `AnyModel`). */
 export interface AnyModelLike {
   get(name: string): unknown;
   set(name: string, value: unknown): void;
   save_changes(): void;
-  on(event: string, callback: (...args: never[]) => void): void;
-  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void;
+  on(event: string, callback: ModelListener): void;
+  off(event?: string | null, callback?: ModelListener | null): void;
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
@@ -189,7 +193,7 @@ export class CommStore implements WritableStore {
     this.listener = (msg, buffers) => {
       this.receive(msg, buffers ?? []);
     };
-    model.on('msg:custom', this.listener as (...args: never[]) => void);
+    model.on('msg:custom', this.listener);
   }
 
   /** Handles a kernel message; true when it answered one of this store's requests. */
@@ -305,7 +309,7 @@ export class CommStore implements WritableStore {
   /** Stop listening; requests in flight fail with `cancelled`. */
   close(): void {
     this.closed = true;
-    this.model.off('msg:custom', this.listener as (...args: never[]) => void);
+    this.model.off('msg:custom', this.listener);
     for (const p of [...this.pending.values()]) {
       p.cleanup();
       p.reject(new CommStoreError('cancelled', 'the widget was closed'));
@@ -320,6 +324,17 @@ export type CommandHandler = (
   args: Record<string, unknown>,
   data: Uint8Array | undefined,
 ) => Promise<CommandResult>;
+
+/**
+ * Command ids already taken by a view. Every view of a widget listens to the same model, and
+ * anywidget hands each `render` its own model wrapper, so views cannot be matched by model: the
+ * first view with a mounted app claims a command, the others ignore it.
+ */
+const claimed = new Set<string>();
+function claim(id: string): void {
+  claimed.add(id);
+  if (claimed.size > 10_000) claimed.delete(claimed.values().next().value as string);
+}
 
 /**
  * Receives `sketchpose:command` messages (in pieces), runs `handlers[name]` and replies with its
@@ -337,7 +352,7 @@ export class CommandServer {
     this.listener = (msg, buffers) => {
       void this.receive(msg, buffers ?? []);
     };
-    model.on('msg:custom', this.listener as (...args: never[]) => void);
+    model.on('msg:custom', this.listener);
   }
 
   async receive(msg: unknown, buffers: readonly (DataView | ArrayBuffer)[] = []): Promise<boolean> {
@@ -366,10 +381,20 @@ export class CommandServer {
         );
       });
     };
+    if (claimed.has(cmd.id)) return true;
+    const handlers = this.handlers();
+    if (!handlers) {
+      // another view of the same widget may be mounted: let it claim the command first
+      setTimeout(() => {
+        if (claimed.has(cmd.id)) return;
+        claim(cmd.id);
+        const message = 'the widget is not displayed: no view has mounted the app';
+        reply({ ok: false, error: { code: 'unsupported', message } });
+      }, 50);
+      return true;
+    }
+    claim(cmd.id);
     try {
-      const handlers = this.handlers();
-      if (!handlers)
-        throw new CommStoreError('unsupported', 'the widget is not displayed: no view has mounted the app');
       const handler = handlers[cmd.name];
       if (!handler) throw new CommStoreError('unsupported', `the front end has no command '${cmd.name}'`);
       const out = await handler(cmd.args ?? {}, data);
@@ -382,7 +407,7 @@ export class CommandServer {
   }
 
   close(): void {
-    this.model.off('msg:custom', this.listener as (...args: never[]) => void);
+    this.model.off('msg:custom', this.listener);
   }
 }
 
@@ -634,9 +659,6 @@ function syncTraits(model: AnyModelLike, handle: SketchposeHandle): () => void {
   };
 }
 
-/** Per model: the views in order of mounting; commands go to the most recent one. */
-const views = new WeakMap<AnyModelLike, Mounted[]>();
-
 function message(el: HTMLElement, text: string, error = false): void {
   const box = document.createElement('div');
   box.className = error ? 'sketchpose-fatal' : 'sketchpose-note';
@@ -663,13 +685,13 @@ export async function renderWidget({
   let current: Mounted | null = null;
   let generation = 0;
 
+  const commands = new CommandServer(
+    model,
+    () => (current ? commandHandlers(current, model) : null),
+    Number(model.get('max_part_bytes') ?? DEFAULT_MAX_PART),
+  );
   const unmount = () => {
     if (!current) return;
-    const list = views.get(model) ?? [];
-    views.set(
-      model,
-      list.filter((m) => m !== current),
-    );
     current.cleanup();
     current = null;
   };
@@ -694,6 +716,7 @@ export async function renderWidget({
         store,
         name: config.name,
         createWorker: createInlineWorker,
+        train: (model.get('train_config') as Partial<TrainConfig> | undefined) ?? {},
       });
     } catch (err) {
       store.close();
@@ -718,7 +741,6 @@ export async function renderWidget({
       },
     };
     current = mounted;
-    views.set(model, [...(views.get(model) ?? []), mounted]);
     model.set('ready', true);
     model.set('error', '');
     model.save_changes();
@@ -737,21 +759,10 @@ export async function renderWidget({
     model.off('change:_configs', onConfigs);
     model.off('change:height', onHeight);
     generation++;
+    commands.close();
     unmount();
     container.remove();
   };
 }
 
-export function initializeWidget({ model }: { model: AnyModelLike }): () => void {
-  const server = new CommandServer(model, () => {
-    const list = views.get(model);
-    const mounted = list?.at(-1);
-    return mounted ? commandHandlers(mounted, model) : null;
-  });
-  return () => server.close();
-}
-
-export default {
-  initialize: initializeWidget,
-  render: renderWidget,
-};
+export default { render: renderWidget };

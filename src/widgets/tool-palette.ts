@@ -12,10 +12,14 @@ const TOOLS: { tool: Tool; label: string; key: string }[] = [
   { tool: 'boundary', label: 'Boundary (1 px)', key: 'L' },
   { tool: 'eraser', label: 'Eraser', key: 'E' },
   { tool: 'pan', label: 'Pan', key: 'H' },
+  { tool: 'accept', label: 'Accept object', key: 'A' },
+  { tool: 'box', label: 'Label box', key: 'X' },
 ];
 
 export const SHORTCUTS: [string, string][] = [
   ['B / C / L / E / H', 'background, cell, boundary, eraser, pan'],
+  ['A (click)', 'accept the predicted object: cell + outer boundary'],
+  ['X (drag)', 'label a box fully from the prediction'],
   ['[ ] or ↓ ↑', 'brush size'],
   ['space + drag', 'pan'],
   ['wheel', 'zoom'],
