@@ -11,8 +11,7 @@ import { ValueError } from '../engine/errors.ts';
 import { createCPnet } from '../engine/model/index.ts';
 import { Random } from '../engine/random.ts';
 import { type CheckpointManifest, restoreCheckpoint, saveCheckpoint } from '../engine/train/checkpoint.ts';
-import { sketchposeLoss } from '../engine/train/losses/sketchpose-loss.ts';
-import { stackTargets } from '../engine/train/losses/target-batch.ts';
+import { chooseMicroBatch, sketchposeBatchLoss } from '../engine/train/micro-batch.ts';
 import { RAdamOptimizer } from '../engine/train/optim/radam.ts';
 import { ArrayImageSource, PatchSampler } from '../engine/train/sampler/index.ts';
 import { type Progress, Trainer } from '../engine/train/trainer.ts';
@@ -39,6 +38,10 @@ const SPEC = {
   channels: { default: '0', help: 'image channels to use: segment[,second], 0-based' },
   seed: { default: '0', help: 'random seed (sampler, augmentation, initialisation)' },
   backend: { default: 'auto', help: 'auto | cpu | wasm' },
+  'micro-batch': {
+    default: 'auto',
+    help: 'patches per forward/backward pass, gradients accumulated over the batch (auto: what fits the 4 GiB wasm heap)',
+  },
   'checkpoint-every': { default: '50', help: 'steps between checkpoints' },
   'report-every': { default: '5', help: 'steps between progress reports' },
   quiet: { flag: true, help: 'no progress bar' },
@@ -100,12 +103,21 @@ export async function trainCommand(argv: string[], signal?: AbortSignal): Promis
     log(`initialised from ${o.from}`);
   }
   const random = new Random(seed + 1);
+  const microArg = String(o['micro-batch']);
+  const microBatch =
+    microArg === 'auto'
+      ? backend.name === 'wasm'
+        ? chooseMicroBatch(net.config, num('patch'), batch)
+        : batch
+      : num('micro-batch');
+  if (microBatch < batch) log(`micro-batches of ${microBatch} patches, gradients accumulated over ${batch}`);
   const trainer = new Trainer({
     net,
     optimizer,
     sampler,
-    loss: (prediction, b) => sketchposeLoss(prediction, stackTargets(b.targets, { random })),
+    loss: sketchposeBatchLoss({ random }),
     stepsPerEpoch: Math.ceil(Math.max(1, batch) / batch),
+    microBatch,
   });
   const steps = Math.max(0, num('epochs') * Math.ceil(Math.max(1, batch) / batch) - startStep);
   const logLines: string[] = [];

@@ -3,11 +3,13 @@
  * gradients, applies the optimizer, and reports progress, while the user keeps painting (the
  * sampler sees new strokes between two steps; nothing restarts). Cancellable with an AbortSignal;
  * reads losses back asynchronously every `reportEvery` steps only (no `dataSync` in the loop), and
- * frees every tensor it makes, so the tensor count stays flat however long it runs.
+ * frees every tensor it makes, so the tensor count stays flat however long it runs. A batch can be
+ * split into micro-batches whose gradients are accumulated (`microBatch`, micro-batch.ts).
  */
 import './gradients.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors.ts';
+import { splitBatch } from './micro-batch.ts';
 import type { Batch, PatchSampler } from './sampler/index.ts';
 
 /** What the trainer needs of a network. */
@@ -17,10 +19,16 @@ export interface TrainableNet {
   trainableVariables(): tf.Variable[];
 }
 
-/** Loss of a prediction on a batch: the total to minimise and each named term (scalars). */
+/**
+ * Loss of a prediction on a batch: the total to minimise and each named term (scalars). With
+ * micro-batching, `batch` is a micro-batch of `full`, and the loss must return this micro-batch's
+ * share of the full batch's total and terms (the shares are summed; see micro-batch.ts
+ * `sketchposeBatchLoss`); without, `full` is undefined.
+ */
 export type BatchLoss = (
   prediction: tf.Tensor4D,
   batch: Batch,
+  full?: Batch,
 ) => { total: tf.Scalar; terms: Record<string, tf.Scalar> };
 
 export interface Progress {
@@ -43,6 +51,13 @@ export interface TrainerOptions {
   loss: BatchLoss;
   /** steps per epoch; Sketchpose: max(images, batch) samples, i.e. one step per image batch */
   stepsPerEpoch?: number;
+  /**
+   * Patches per forward/backward pass (default: the whole batch). A smaller value splits each batch
+   * into micro-batches whose gradients are summed before one update (micro-batch.ts), so that a
+   * batch that does not fit in memory (the 4 GiB wasm heap) still trains; `chooseMicroBatch`
+   * picks one for a network and patch size.
+   */
+  microBatch?: number;
 }
 
 export interface RunOptions {
@@ -63,27 +78,68 @@ export interface RunResult {
   last?: Progress;
 }
 
+/** Loss, terms and gradients of the trainable variables on one (micro-)batch; `full` as in `BatchLoss`. */
+function lossAndGradients(net: TrainableNet, loss: BatchLoss, batch: Batch, full?: Batch) {
+  let terms: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const x = tf.tensor4d(batch.image, batch.shape);
+    const prediction = net.apply(x, { training: true });
+    const out = loss(prediction, batch, full);
+    terms = Object.fromEntries(Object.entries(out.terms).map(([k, v]) => [k, tf.keep(v)]));
+    return out.total;
+  }, net.trainableVariables());
+  return { total: value, terms, grads };
+}
+
+/**
+ * The loss, its terms and the gradients of `batch`, computed in micro-batches of `microBatch`
+ * patches (default: all at once) whose shares are summed (gradient accumulation, micro-batch.ts).
+ * The caller disposes everything returned.
+ */
+export function batchGradients(
+  net: TrainableNet,
+  loss: BatchLoss,
+  batch: Batch,
+  microBatch = batch.shape[0],
+): { total: tf.Scalar; terms: Record<string, tf.Scalar>; grads: tf.NamedTensorMap } {
+  const parts = splitBatch(batch, microBatch);
+  if (parts.length === 1) return lossAndGradients(net, loss, batch);
+  const sum = <T extends tf.Tensor>(a: T, b: T): T => {
+    const s = tf.add(a, b) as T;
+    tf.dispose([a, b]);
+    return s;
+  };
+  let acc: ReturnType<typeof lossAndGradients> | undefined;
+  for (const part of parts) {
+    const next = lossAndGradients(net, loss, part, batch);
+    if (acc === undefined) {
+      acc = next;
+      continue;
+    }
+    acc.total = sum(acc.total, next.total);
+    for (const [name, v] of Object.entries(next.terms))
+      acc.terms[name] = acc.terms[name] ? sum(acc.terms[name]!, v) : v;
+    for (const [name, g] of Object.entries(next.grads)) acc.grads[name] = sum(acc.grads[name]!, g);
+  }
+  return acc!;
+}
+
 export class Trainer {
   private readonly options: TrainerOptions;
   constructor(options: TrainerOptions) {
+    const m = options.microBatch;
+    if (m !== undefined && !(Number.isInteger(m) && m >= 1))
+      throw new ValueError(`microBatch must be a positive integer, got ${m}`);
     this.options = options;
   }
 
   /** One optimisation step on one batch; returns the kept loss scalars (caller disposes). */
   private step(batch: Batch): { total: tf.Scalar; terms: Record<string, tf.Scalar> } {
-    const { net, optimizer, loss } = this.options;
-    let terms: Record<string, tf.Scalar> = {};
-    const vars = net.trainableVariables();
-    const { value, grads } = tf.variableGrads(() => {
-      const x = tf.tensor4d(batch.image, batch.shape);
-      const prediction = net.apply(x, { training: true });
-      const out = loss(prediction, batch);
-      terms = Object.fromEntries(Object.entries(out.terms).map(([k, v]) => [k, tf.keep(v)]));
-      return out.total;
-    }, vars);
+    const { net, loss, optimizer, microBatch } = this.options;
+    const { total, terms, grads } = batchGradients(net, loss, batch, microBatch);
     optimizer.applyGradients(grads);
     tf.dispose(grads);
-    return { total: value, terms };
+    return { total, terms };
   }
 
   async run(run: RunOptions): Promise<RunResult> {
