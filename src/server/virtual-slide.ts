@@ -124,6 +124,7 @@ export class VirtualSlide {
   readonly ngff: NgffVersion;
   readonly levels: VirtualLevel[];
   readonly name: string;
+  private scratch: Float32Array | undefined;
 
   constructor(opts: VirtualSlideOptions) {
     const { size, seed } = opts;
@@ -223,7 +224,11 @@ export class VirtualSlide {
     const c0 = chunkCol * n;
     const rows = Math.min(n, lv.shape[0] - r0);
     const cols = Math.min(n, lv.shape[1] - c0);
-    const signal = new Float32Array(n * n);
+    // one scratch buffer per slide (rendering is synchronous), so serving many chunks does not
+    // churn 1 MiB of garbage per chunk
+    this.scratch ??= new Float32Array(n * n);
+    const signal = this.scratch;
+    signal.fill(0);
     const density = this.densityField(
       (r0 - 1) * f - GRID,
       (r0 + rows + 1) * f + GRID,

@@ -184,7 +184,7 @@ describe('server memory', () => {
     child?.kill('SIGTERM');
   });
 
-  it('RSS of `sketchpose serve --virtual 100000` stays bounded while 500 chunks are read', async () => {
+  it('RSS of `sketchpose serve --virtual 100000` stays bounded while 700 chunks are read', async () => {
     child = spawn(
       process.execPath,
       [
@@ -197,7 +197,7 @@ describe('server memory', () => {
         '--port',
         '0',
         '--cache-mb',
-        '16',
+        '4',
         '--cache-dir',
         dir,
       ],
@@ -217,7 +217,7 @@ describe('server memory', () => {
     for (let level = 0; level < 9; level++)
       await fetch(`${url}store/${level}/c/0/0`).then((r) => r.arrayBuffer());
     const before = await rssKiB(pid);
-    // 500 chunk reads spread over the slide (three far-apart places and a scan) and levels 0-6
+    // 700 chunk reads spread over the slide (three far-apart places and a scan) and levels 0-6
     let bytes = 0;
     let peak = before;
     const keys: string[] = [];
@@ -228,7 +228,7 @@ describe('server memory', () => {
     ]) {
       for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) keys.push(`0/c/${r + i}/${c + j}`);
     }
-    for (let k = 0; keys.length < 500; k++) {
+    for (let k = 0; keys.length < 700; k++) {
       const level = k % 7;
       const grid = Math.ceil(100_000 / 2 ** level / 512);
       keys.push(`${level}/c/${(k * 37) % grid}/${(k * 91) % grid}`);
@@ -249,10 +249,11 @@ describe('server memory', () => {
       `virtual slide server RSS: before ${(before / 1024).toFixed(1)} MiB, after ${keys.length} chunks ` +
         `(${(bytes / 2 ** 20).toFixed(0)} MiB served) ${(after / 1024).toFixed(1)} MiB, peak ${(peak / 1024).toFixed(1)} MiB`,
     );
-    // 500 chunks are 125 MiB of pixels; with a 16 MiB cache the server may grow by the cache, the
-    // per-request buffers and the heap's slack, not by what it served
-    expect(bytes).toBeGreaterThan(120 * 2 ** 20);
-    expect((peak - before) / 1024).toBeLessThan(80);
+    // 700 chunks are 175 MiB of pixels. With a 4 MiB cache the server may grow by the cache, the
+    // per-request buffers and garbage not yet collected (V8 collects the chunks' ArrayBuffers once
+    // about 64 MiB of them have been allocated), but not by what it served.
+    expect(bytes).toBeGreaterThan(170 * 2 ** 20);
+    expect((peak - before) / 1024).toBeLessThan(100);
     // nothing was written to disk: the labels folder of this slide holds no file
     const written = await readdir(join(dir, 'virtual'), { recursive: true, withFileTypes: true }).catch(
       () => [],
