@@ -265,11 +265,25 @@ export class VirtualSlide {
           const minor = nuc.b / f;
           if (minor < 1.5) {
             // Small at this level: splat the integrated brightness (∫ contrast·(1 - q²/4) over
-            // the ellipse = 7/8 · contrast · π a b) into the pixel that holds the centre.
-            const pr = Math.floor(nuc.y / f) - r0;
-            const pc = Math.floor(nuc.x / f) - c0;
-            if (pr >= 0 && pr < rows && pc >= 0 && pc < cols) {
-              signal[pr * n + pc]! += (0.875 * nuc.contrast * Math.PI * nuc.a * nuc.b) / area;
+            // the ellipse = 7/8 · contrast · π a b) bilinearly into the 2×2 pixels around the centre.
+            const total = (0.875 * nuc.contrast * Math.PI * nuc.a * nuc.b) / area;
+            const py = nuc.y / f - 0.5 - r0;
+            const px = nuc.x / f - 0.5 - c0;
+            const i0 = Math.floor(py);
+            const j0 = Math.floor(px);
+            const ty = py - i0;
+            const tx = px - j0;
+            for (const [i, wy] of [
+              [i0, 1 - ty],
+              [i0 + 1, ty],
+            ] as const) {
+              if (i < 0 || i >= rows) continue;
+              for (const [j, wx] of [
+                [j0, 1 - tx],
+                [j0 + 1, tx],
+              ] as const) {
+                if (j >= 0 && j < cols) signal[i * n + j]! += total * wy * wx;
+              }
             }
             continue;
           }
