@@ -232,6 +232,7 @@ describe('CommandServer', () => {
       parts: 1,
     });
     await server.receive(cmd('c1', 'train'));
+    await new Promise((r) => setTimeout(r, 80)); // a view without an app waits for others to claim
     mounted = true;
     await server.receive(cmd('c2', 'fly'));
     await server.receive(cmd('c3', 'train'));
@@ -242,5 +243,23 @@ describe('CommandServer', () => {
     ]);
     expect((model.sent[2]!.content.error as { message: string }).message).toBe('no strokes yet');
     expect(await server.receive({ type: 'sketchpose:store-reply' })).toBe(false);
+  });
+
+  it('answers once when two views of one widget receive the same command', async () => {
+    const model = new FakeModel();
+    const idle = new CommandServer(model, () => null); // a view still loading
+    const ran: string[] = [];
+    const ready = new CommandServer(model, () => ({
+      stop: async () => {
+        ran.push('stop');
+        return { result: { stopped: true } };
+      },
+    }));
+    model.deliver({ type: 'sketchpose:command', id: 'c9', name: 'stop', args: {}, part: 0, parts: 1 });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(ran).toEqual(['stop']);
+    expect(model.sent.map((m) => [m.content.id, m.content.ok])).toEqual([['c9', true]]);
+    idle.close();
+    ready.close();
   });
 });

@@ -52,6 +52,8 @@ class Sketchpose(anywidget.AnyWidget):
         timeout (to both sides).
     max_part_bytes : int
         Largest binary buffer per message (Jupyter refuses messages above about 10 MB).
+    train_config : dict, optional
+        Worker settings, e.g. ``{"net": "small", "patch": 128, "backend": "webgpu"}``.
     **config
         Image options passed to :meth:`add_image` (``name``, ``axes``, ``channel_axis``, …).
 
@@ -71,6 +73,9 @@ class Sketchpose(anywidget.AnyWidget):
     height = traitlets.Unicode("600px").tag(sync=True)
     timeout_ms = traitlets.Int(30_000).tag(sync=True)
     max_part_bytes = traitlets.Int(MAX_PART_BYTES).tag(sync=True)
+    train_config = traitlets.Dict().tag(sync=True)
+    """Training settings the front end starts its worker with (``net``, ``patch``, ``batch``,
+    ``learningRate``, ``backend``, ``predictEvery``, ``masks``; src/worker/protocol.ts)."""
     ready = traitlets.Bool(False).tag(sync=True)
     """Set by the front end once the app is mounted on the image."""
     status = traitlets.Unicode("idle").tag(sync=True)
@@ -92,9 +97,15 @@ class Sketchpose(anywidget.AnyWidget):
         height: str = "600px",
         timeout: float = 30.0,
         max_part_bytes: int = MAX_PART_BYTES,
+        train_config: dict[str, Any] | None = None,
         **config: Any,
     ) -> None:
-        super().__init__(height=height, timeout_ms=int(timeout * 1000), max_part_bytes=max_part_bytes)
+        super().__init__(
+            height=height,
+            timeout_ms=int(timeout * 1000),
+            max_part_bytes=max_part_bytes,
+            train_config=dict(train_config or {}),
+        )
         self._server = ChunkServer(self._send_message, max_part_bytes=max_part_bytes, timeout=timeout)
         self._server.on_write = self._on_write
         self._commands = CommandClient(self._send_message, self._server.record, max_part_bytes=max_part_bytes)
