@@ -5,7 +5,9 @@
  * ≤ 1e-4 (max |a − b| / max |b|) for a batch of 2 non-square images, and N, H, W are dynamic; a
  * PyTorch-made Omnipose CPnet imported from .pth and exported gives PyTorch's own eval output; no
  * BatchNormalization op is left and the fold report accounts for all 41 BNs; the predictor
- * (onnx-runtime.ts) is a valid `PredictFn` for tiledPredict; bad options throw.
+ * (onnx-runtime.ts) is a valid `PredictFn` for tiledPredict; bad options throw. Python's
+ * onnxruntime ran the same export (tests/fixtures/onnx/check_onnx.py --save-fixture): its committed
+ * outputs equal tfjs eval mode to ≤ 1e-4.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
@@ -84,6 +86,27 @@ describe('CPnet → ONNX in onnxruntime-node equals tfjs eval mode', () => {
     expect(
       relError(result.style!.data as Float32Array, readNpy(`${dir}eval_style.npy.gz`).data),
     ).toBeLessThanOrEqual(1e-4);
+    net.dispose();
+  });
+});
+
+describe('Python onnxruntime (committed fixture) equals tfjs eval mode', () => {
+  it("seededNet('small', 11), batch 2 of 32×48: output and style relative error ≤ 1e-4", async () => {
+    const dir = new URL('../fixtures/onnx/', import.meta.url).pathname;
+    const fixture = (name: string) => readNpy(`${dir}python_ort_${name}.npy.gz`);
+    const [n, h, w] = [2, 32, 48];
+    const x = randomInput(n * h * w * 2, 5);
+    // the fixture's input is this seeded input, so the comparison is on the same image
+    const input = fixture('input');
+    expect(input.shape).toEqual([n, 2, h, w]);
+    expect(Array.from(input.data)).toEqual(Array.from(nhwcToNchw(x, n, h, w, 2)));
+    const net = seededNet('small', 11);
+    const { output, style } = net.forward(tensor4d(x, [n, h, w, 2]), { training: false });
+    const ours = nhwcToNchw((await output.data()) as Float32Array, n, h, w, 4);
+    expect(relError(ours, fixture('output').data)).toBeLessThanOrEqual(1e-4);
+    expect(relError((await style.data()) as Float32Array, fixture('style').data)).toBeLessThanOrEqual(1e-4);
+    output.dispose();
+    style.dispose();
     net.dispose();
   });
 });
