@@ -159,7 +159,17 @@ export async function mountSketchpose(
   state.subscribe((s: SketchposeState) => showErrors(s.errors));
   if (loadError) state.set({ errors: [loadError] });
 
+  // one layer instance per display state: a new `selections` array on every paint event would make
+  // Viv's TileLayer see changed updateTriggers and reload its tiles
+  let cached: { key: unknown[]; layer: Layer } | null = null;
   const imageLayer = (): Layer => {
+    const st = state.get();
+    const key = [st.channels, st.selection, st.layers.image];
+    if (cached && cached.key.every((k, i) => k === key[i])) return cached.layer;
+    cached = { key, layer: buildImageLayer() };
+    return cached.layer;
+  };
+  const buildImageLayer = (): Layer => {
     const s = state.get();
     const visible = s.channels.map((c) => c.visible);
     return new MultiscaleImageLayer({

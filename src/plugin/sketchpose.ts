@@ -97,19 +97,21 @@ export class SketchposeSession {
             annotations: this.annotations,
             store: store as WritableStore,
             ngff: options.ngff,
-            onStatus: (s) =>
-              this.state.set({
-                save: {
-                  status: s.status,
-                  savedTiles: s.savedTiles,
-                  message:
-                    s.status === 'error'
-                      ? s.message
-                      : s.status === 'idle'
-                        ? `all changes saved (${s.savedTiles} tile writes)`
-                        : `${s.revision - s.ackedRevision} change(s) not yet saved`,
-                },
-              }),
+            onStatus: (s) => {
+              const message =
+                s.status === 'error'
+                  ? s.message
+                  : s.status === 'idle'
+                    ? `all changes saved (${s.savedTiles} tile writes)`
+                    : s.status === 'saving'
+                      ? 'saving…'
+                      : 'unsaved changes';
+              const prev = this.state.get().save;
+              // only a visible change re-renders the panels (not every stroke event)
+              if (prev.status !== s.status || prev.message !== message) {
+                this.state.set({ save: { status: s.status, savedTiles: s.savedTiles, message } });
+              }
+            },
           })
         : null;
     if (!this.autosave) {
