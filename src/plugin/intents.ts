@@ -16,4 +16,9 @@ export interface SketchposeIntents {
   setChannel(index: number, patch: { visible?: boolean; contrast?: [number, number] }): void;
   exportAnnotations(format: 'png' | 'tiff'): void;
   exportMasks(format: 'png' | 'tiff'): void;
+  /** start from weights: a `.pth`, or weights.json + weights.bin */
+  loadWeights(files: File[]): void;
+  exportWeights(): void;
+  /** the plane of a non-y/x axis (z, t) */
+  setPlane(axis: string, index: number): void;
 }

@@ -111,6 +111,7 @@ export async function mountSketchpose(
     if (a.name !== 'c') selectionBase[a.name] = a.name === 'z' ? Math.floor(a.size / 2) : 0;
   const shown = Math.min(opened.channels, CHANNEL_COLORS.length);
   state.set({
+    axes: opened.extraAxes.filter((a) => a.name !== 'c'),
     selection: selectionBase,
     channels: Array.from({ length: shown }, (_, k) => ({
       visible: k < 3,
@@ -165,7 +166,7 @@ export async function mountSketchpose(
   const imageLayer = (): Layer => {
     const st = state.get();
     const key = [st.channels, st.selection, st.layers.image];
-    if (cached && cached.key.every((k, i) => k === key[i])) return cached.layer;
+    if (cached?.key.every((k, i) => k === key[i])) return cached.layer;
     cached = { key, layer: buildImageLayer() };
     return cached.layer;
   };
@@ -259,6 +260,9 @@ export async function mountSketchpose(
         format === 'png' ? 'image/png' : 'image/tiff',
       );
     },
+    loadWeights: (files) => void s.worker?.loadWeights(files),
+    exportWeights: () => s.worker?.exportWeights(),
+    setPlane: (axis, index) => state.set({ selection: { ...state.get().selection, [axis]: index } }),
     exportMasks: (format) => {
       const p = s.prediction;
       if (!p?.labels) return;

@@ -42,6 +42,8 @@ export interface SketchposeState {
     color: [number, number, number];
   }[];
   selection: Record<string, number>;
+  /** non-y/x, non-channel axes (z, t) and their sizes */
+  axes: { name: string; size: number }[];
   /** autosave: 'idle' (all acknowledged), 'pending', 'saving', 'error' */
   save: { status: 'idle' | 'pending' | 'saving' | 'error' | 'off'; savedTiles: number; message: string };
   training: {
@@ -99,6 +101,7 @@ export function initialState(): SketchposeState {
     predictionView: 'masks',
     channels: [],
     selection: {},
+    axes: [],
     save: { status: 'off', savedTiles: 0, message: '' },
     training: {
       status: 'idle',

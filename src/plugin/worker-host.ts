@@ -13,6 +13,7 @@ import {
   type TrainConfig,
   type ViewportBox,
 } from '../worker/protocol.ts';
+import { download } from './download.ts';
 import type { StateStore } from './state.ts';
 
 export interface WorkerHostOptions {
@@ -121,6 +122,33 @@ export class WorkerHost {
     this.send({ type: 'predict', box });
   }
 
+  /** Starts from weights: a `.pth` file, or `weights.json` with `weights.bin`. */
+  async loadWeights(files: File[]): Promise<void> {
+    this.start();
+    const pth = files.find((f) => f.name.endsWith('.pth') || f.name.endsWith('.pt'));
+    const json = files.find((f) => f.name.endsWith('.json'));
+    const bin = files.find((f) => f.name.endsWith('.bin'));
+    const names = files.map((f) => f.name).join(' + ');
+    if (pth) {
+      const bytes = new Uint8Array(await pth.arrayBuffer());
+      this.send({ type: 'load-weights', name: pth.name, pth: bytes }, [bytes.buffer]);
+    } else if (json && bin) {
+      const bytes = new Uint8Array(await bin.arrayBuffer());
+      this.send({ type: 'load-weights', name: names, manifest: await json.text(), bin: bytes }, [
+        bytes.buffer,
+      ]);
+    } else {
+      this.setTraining({
+        message: `${names || 'no file'}: choose a .pth file, or weights.json and weights.bin together`,
+      });
+    }
+  }
+
+  exportWeights(): void {
+    this.start();
+    this.send({ type: 'export-weights' });
+  }
+
   private async answer(id: number, key: string): Promise<void> {
     try {
       const bytes = await this.o.store.get(key);
@@ -184,6 +212,11 @@ export class WorkerHost {
         this.o.onPrediction(p);
         return;
       }
+      case 'weights':
+        download(new TextEncoder().encode(m.manifest), 'weights.json', 'application/json');
+        download(m.bin, 'weights.bin', 'application/octet-stream');
+        this.setTraining({ message: `weights at step ${m.step} exported (weights.json + weights.bin)` });
+        return;
       case 'status':
         this.setTraining({ message: m.message });
         return;

@@ -37,6 +37,12 @@ export class TrainingPanel extends PanelElement {
         <button data-role="stop" ?disabled=${!running} @click=${() => i.stop()}>Stop</button>
         <button data-role="predict" ?disabled=${s.prediction.busy} @click=${() => i.predict()}>Predict view</button>
       </div>
+      <div class="row">
+        <label class="muted">Start from weights (.pth, or weights.json + .bin)
+          <input type="file" data-role="weights" multiple accept=".pth,.pt,.json,.bin" ?disabled=${running}
+            @change=${(e: Event) => i.loadWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+        <button data-role="export-weights" @click=${() => i.exportWeights()}>Export weights</button>
+      </div>
       <div class="muted" data-role="backend">backend: ${t.backend || '—'}</div>
       ${t.backendNotice ? html`<div class="warn" data-role="backend-notice">${t.backendNotice}</div>` : ''}
       <div style="background:#333;height:8px;border-radius:4px;margin:6px 0">

@@ -44,7 +44,10 @@ export type ToWorker =
   | { type: 'stop' }
   | { type: 'viewport'; box: ViewportBox }
   | { type: 'predict'; box: ViewportBox }
-  | { type: 'store-reply'; id: number; bytes: Uint8Array | null; error?: string };
+  | { type: 'store-reply'; id: number; bytes: Uint8Array | null; error?: string }
+  /** start from weights: an Omnipose/Cellpose `.pth` state_dict, or our weights.json + weights.bin */
+  | { type: 'load-weights'; name: string; pth?: Uint8Array; manifest?: string; bin?: Uint8Array }
+  | { type: 'export-weights' };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; reason: string; fellBack: boolean }
@@ -67,6 +70,7 @@ export type FromWorker =
       ms: number;
     }
   | { type: 'status'; message: string }
+  | { type: 'weights'; manifest: string; bin: Uint8Array; step: number }
   | { type: 'done'; steps: number; aborted: boolean }
   | { type: 'error'; message: string; tag?: string };
 

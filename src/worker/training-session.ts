@@ -10,7 +10,17 @@ import { ValueError } from '../engine/errors.ts';
 import { channelPlanes, computeNormalization, statisticsLevel, tiledPredict } from '../engine/infer/index.ts';
 import { openOmeZarr } from '../engine/io/index.ts';
 import { computeMasks, ncolor } from '../engine/masks/index.ts';
-import { type CPnet, createCPnet } from '../engine/model/index.ts';
+import {
+  type CPnet,
+  type CPnetOptions,
+  createCPnet,
+  importStateDict,
+  inferCPnetConfig,
+  loadWeights,
+  readPth,
+  serializeWeights,
+  type WeightsManifest,
+} from '../engine/model/index.ts';
 import { Random } from '../engine/random.ts';
 import { sketchposeLoss } from '../engine/train/losses/sketchpose-loss.ts';
 import { stackTargets } from '../engine/train/losses/target-batch.ts';
@@ -73,15 +83,53 @@ export class TrainingSession {
       margin: 32,
       seed: this.config.seed,
     });
-    this.net = createCPnet({ nchan: 2, nout: 4, widths: this.config.net, seed: this.config.seed });
+    this.buildNet({ nchan: 2, nout: 4, widths: this.config.net, seed: this.config.seed });
+  }
+
+  /** A fresh network (and optimizer and trainer) of the given configuration. */
+  private buildNet(options: CPnetOptions): CPnet {
+    if (!this.sampler) throw new ValueError('the training session is not open');
+    this.net?.dispose();
+    this.optimizer?.dispose();
+    const net = createCPnet(options);
+    this.net = net;
     this.optimizer = new RAdamOptimizer({ learningRate: this.config.learningRate, weightDecay: 1e-4 });
     const random = new Random(this.config.seed + 1);
     this.trainer = new Trainer({
-      net: this.net,
+      net,
       optimizer: this.optimizer,
       sampler: this.sampler,
       loss: (prediction, b) => sketchposeLoss(prediction, stackTargets(b.targets, { random })),
     });
+    this.step = 0;
+    return net;
+  }
+
+  /** Replaces the network by one initialised from weights (not while training). */
+  loadWeights(m: { name: string; pth?: Uint8Array; manifest?: string; bin?: Uint8Array }): string {
+    if (this.abort) throw new ValueError('stop training before loading weights');
+    if (m.pth) {
+      const dict = readPth(m.pth);
+      const config = inferCPnetConfig(dict);
+      if (config.nchan !== 2)
+        throw new ValueError(`${m.name}: the network takes ${config.nchan} channels; 2 are needed`);
+      importStateDict(this.buildNet({ ...config, seed: this.config.seed }), dict);
+      return `initialised from ${m.name} (widths ${config.widths.join(', ')})`;
+    }
+    if (m.manifest && m.bin) {
+      const manifest = JSON.parse(m.manifest) as WeightsManifest;
+      loadWeights(this.buildNet({ ...manifest.config, seed: this.config.seed }), manifest, m.bin);
+      return `initialised from ${m.name} (widths ${manifest.config.widths.join(', ')})`;
+    }
+    throw new ValueError(`${m.name}: give a .pth state_dict, or weights.json together with weights.bin`);
+  }
+
+  async exportWeights(): Promise<void> {
+    if (!this.net) throw new ValueError('the training session is not open');
+    const { manifest, data } = await serializeWeights(this.net);
+    this.post({ type: 'weights', manifest: JSON.stringify(manifest), bin: data, step: this.step }, [
+      data.buffer,
+    ]);
   }
 
   applyTiles(tiles: { tileRow: number; tileCol: number; data: Uint8Array }[]): void {

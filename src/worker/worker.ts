@@ -65,6 +65,8 @@ scope.onmessage = (e) => {
           else if (m.type === 'stop') s.stop();
           else if (m.type === 'viewport') s.viewport = m.box;
           else if (m.type === 'predict') await s.predict(m.box);
+          else if (m.type === 'load-weights') post({ type: 'status', message: s.loadWeights(m) });
+          else if (m.type === 'export-weights') await s.exportWeights();
         } catch (err) {
           fail(err);
         }
