@@ -33,7 +33,19 @@ async function main(): Promise<void> {
   const net = params.get('net');
   if (net !== null) train.net = /^[0-9,]+$/.test(net) ? net.split(',').map(Number) : net;
   try {
-    window.sketchpose = await mountSketchpose(element, { store: new HttpStore(storeUrl), name, train });
+    // the server lists stored label chunks (a huge slide need not probe every chunk position)
+    const labelChunks = async (label: string): Promise<[number, number][] | null> => {
+      const res = await fetch(new URL(`api/labels/${label}/chunks`, location.href));
+      if (!res.ok) return null;
+      const body = (await res.json()) as { chunks?: [number, number][] };
+      return Array.isArray(body.chunks) ? body.chunks : null;
+    };
+    window.sketchpose = await mountSketchpose(element, {
+      store: new HttpStore(storeUrl),
+      name,
+      train,
+      labelChunks: params.has('store') ? undefined : labelChunks,
+    });
   } catch (err) {
     window.sketchposeError = err instanceof Error ? err.message : String(err);
   }

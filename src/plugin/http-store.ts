@@ -37,6 +37,13 @@ export class HttpStore implements WritableStore {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /** Removes a label chunk that became all zero (the server answers 204 also when absent). */
+  async delete(key: string): Promise<void> {
+    const url = this.url(key);
+    const res = await fetch(url, { method: 'DELETE' });
+    if (!res.ok && res.status !== 404) throw new StoreHttpError(url, res.status, 'DELETE');
+  }
+
   async set(key: string, value: Uint8Array): Promise<void> {
     const url = this.url(key);
     const res = await fetch(url, {

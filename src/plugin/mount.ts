@@ -20,6 +20,7 @@ import type { TrainConfig } from '../worker/protocol.ts';
 import '../widgets/index.ts';
 import { download } from './download.ts';
 import type { SketchposeIntents } from './intents.ts';
+import { loadListedAnnotations } from './load-listed-annotations.ts';
 import { type OpenedImage, openImage } from './open-image.ts';
 import { attachSketchpose, type SketchposeSession } from './sketchpose.ts';
 import { initialState, type SketchposeState, StateStore } from './state.ts';
@@ -31,6 +32,11 @@ export interface MountOptions {
   /** how to start the training worker; default `worker.js` next to this bundle */
   createWorker?: () => Worker;
   train?: Partial<TrainConfig>;
+  /**
+   * The level-0 chunks stored for a label image (`[row, col]` list), or null when unknown; lets a
+   * huge slide reload its annotations without probing every chunk position.
+   */
+  labelChunks?: (name: string) => Promise<[number, number][] | null>;
 }
 
 export interface SketchposeHandle {
@@ -100,8 +106,12 @@ export async function mountSketchpose(
   let annotations = new AnnotationStore({ shape: [rows, cols], tileSize });
   let loadError = '';
   try {
-    if ((await listLabels(store)).includes('annotations'))
-      annotations = await loadAnnotations(store, { tileSize });
+    if ((await listLabels(store)).includes('annotations')) {
+      const listed = await options.labelChunks?.('annotations').catch(() => null);
+      annotations = listed
+        ? await loadListedAnnotations(store, tileSize, listed)
+        : await loadAnnotations(store, { tileSize });
+    }
   } catch (err) {
     loadError = `labels/annotations could not be read, autosave is off so it is not overwritten: ${err instanceof Error ? err.message : String(err)}`;
   }

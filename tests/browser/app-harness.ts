@@ -2,11 +2,11 @@
  * Harness of the viewer's browser tests: writes a small OME-Zarr (NGFF 0.4 / Zarr v2 or NGFF 0.5 /
  * Zarr v3, uncompressed, a 2× pyramid) from the DSB2018 fixture image, builds dist/app when the
  * sources are newer, serves the app the way `sketchpose serve` does (`/` → index.html, `/app/*`,
- * `/store/*` read, `PUT /store/labels/*` write, `/api/info`) on 127.0.0.1, and launches Debian's
+ * `/store/*` read, `PUT`/`DELETE /store/labels/*` write, `/api/info`) on 127.0.0.1, and launches Debian's
  * Chromium with WebGPU and software WebGL.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -164,8 +164,10 @@ export function writeOmeZarr(o: StoreOptions): string {
 
 export interface AppServer {
   url: string;
-  /** PUT requests received, by store key */
+  /** writes received: PUT store keys, and `DELETE <key>` */
   puts: string[];
+  /** `/api/labels/…/chunks` requests received */
+  apiCalls: string[];
   close(): Promise<void>;
 }
 
@@ -179,6 +181,7 @@ const TYPES: Record<string, string> = {
 /** Serves dist/app and the store directory like `sketchpose serve`, bound to 127.0.0.1. */
 export async function serveApp(storeDir: string): Promise<AppServer> {
   const puts: string[] = [];
+  const apiCalls: string[] = [];
   const inside = (base: string, rel: string) => {
     const p = normalize(join(base, decodeURIComponent(rel)));
     return p === base || p.startsWith(base + sep) ? p : null;
@@ -200,11 +203,42 @@ export async function serveApp(storeDir: string): Promise<AppServer> {
         });
         return;
       }
+      if (req.method === 'DELETE' && path.startsWith('/store/labels/')) {
+        const file = inside(storeDir, path.slice('/store/'.length));
+        if (!file) return void res.writeHead(403).end();
+        rmSync(file, { force: true });
+        puts.push(`DELETE ${path.slice('/store'.length)}`);
+        return void res.writeHead(204).end();
+      }
       if (req.method !== 'GET') return void res.writeHead(405).end();
       if (path === '/' || path === '/index.html') {
         return void res
           .writeHead(200, { 'content-type': 'text/html' })
           .end(readFileSync(join(DIST, 'index.html')));
+      }
+      const listing = /^\/api\/labels\/([^/]+)\/chunks$/.exec(path);
+      if (listing) {
+        // like `sketchpose serve`: the stored level-0 chunks of a label image (Zarr v2 or v3 keys)
+        apiCalls.push(path);
+        const root = join(storeDir, 'labels', listing[1]!, '0');
+        const chunks: [number, number][] = [];
+        const walk = (dir: string, rel: string[]) => {
+          for (const e of readdirSync(dir, { withFileTypes: true })) {
+            if (e.isDirectory()) walk(join(dir, e.name), [...rel, e.name]);
+            else if (/^\d+$/.test(e.name)) {
+              const parts = [...rel, e.name].filter((p) => p !== 'c').map(Number);
+              if (parts.length === 2) chunks.push(parts as [number, number]);
+            }
+          }
+        };
+        try {
+          walk(root, []);
+        } catch {
+          return void res.writeHead(404).end();
+        }
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ chunks }));
       }
       if (path === '/api/info') {
         return void res
@@ -230,6 +264,7 @@ export async function serveApp(storeDir: string): Promise<AppServer> {
   return {
     url: `http://127.0.0.1:${port}/`,
     puts,
+    apiCalls,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
