@@ -18,15 +18,12 @@ COMMON=(--steps "$STEPS" --patch "$PATCH" --batch "$BATCH" --out "$OUT")
 start=$(date +%s)
 mkdir -p "$OUT"
 npx tsx bench/accuracy/run.ts "${COMMON[@]}" --prepare --runs ''
-npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs fraction_100,fraction_10 > "$OUT/worker1.log" 2>&1 &
-w1=$!
-npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs fraction_50,frugal > "$OUT/worker2.log" 2>&1 &
-w2=$!
-npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs fraction_25 > "$OUT/worker3.log" 2>&1 &
-w3=$!
-wait "$w1"
-wait "$w2"
-wait "$w3"
+pids=()
+for run in fraction_100 fraction_50 fraction_25 fraction_10 frugal; do
+  npx tsx bench/accuracy/run.ts "${COMMON[@]}" --runs "$run" > "$OUT/$run.log" 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
 npx tsx bench/accuracy/run.ts --out "$OUT" --report
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); node $(node --version)"
 echo "wall time: $(($(date +%s) - start)) s"

@@ -3,6 +3,7 @@ case of bench/accuracy, then run on the same held-out images; the masks are writ
 project's metric code (`sketchpose evaluate`, see run.sh).
 
     /work/napvenv/bin/python bench/original/train_original.py OUT EPOCHS BATCH PATCH LR
+    (bench/original/run.sh runs it, then scores the masks)
 
 OUT is bench/accuracy's output folder: it reads OUT/data/frugal_img.tif (the grey image, already
 rescaled to the benchmark's object diameter), OUT/data/frugal_codes.png (the simulated strokes,
@@ -11,16 +12,22 @@ plugin's training folder), OUT/masks/original_frugal/fluorescence_nuclei/*.tif a
 OUT/original/log.json.
 
 How the plugin is driven (read from its source in site-packages):
-- Headless training is `python -m napari_sketchpose --train --omni --dir DIR ...`
-  (napari_sketchpose/__main__.py, which trains evaluation_training/Custom_cellpose_omni_for_training's
-  CustomCellposeModel). It reads DIR/<i>_img.*, the label image DIR/<i>_masks.*, and two masks
-  DIR/<i>_D.png (the valid distance set) and DIR/<i>_S.png (the annotated pixels).
-- Those four files are made from the strokes exactly as the plugin's GUI does
-  (_widget.py, trusted_region_distance): B = background pixels 4-adjacent to cell pixels, plus the
-  drawn boundaries; d_B = edt(not B); d_CB = edt(S); D = d_B <= d_CB; labels = 4-connected
-  components of the cell strokes minus B.
-- The package's __init__ imports the napari GUI (_widget.py: napari, Qt); the training path does
-  not need it, so the package is loaded with an empty __init__ (only its submodules run).
+- Its command-line training, `python -m napari_sketchpose --train --omni --dir DIR ...`
+  (__main__.py → evaluation_training/Custom_cellpose_omni_for_training.CustomCellposeModel), reads
+  DIR/<i>_img.*, the label image DIR/<i>_masks.*, DIR/<i>_D.png (valid distance set) and
+  DIR/<i>_S.png (annotated pixels). In 0.1.8 it stops before the first step with
+  `TypeError: random_rotate_and_resize() missing 2 required positional arguments: 'S1' and 'S2'`
+  (the training module was not updated when custom_transforms gained two arguments).
+  ORIGINAL_MODE=cli reproduces this.
+- So the default (ORIGINAL_MODE=widget) runs the training the plugin's GUI runs (_widget.py,
+  train()): napari_sketchpose/Custom_cellpose_omni.CustomCellposeModel.train(images, labels, D, S,
+  S1, S2, ...), consumed as the widget's thread_worker consumes it, without napari.
+- The training inputs are made from the strokes as the GUI makes them (_widget.py,
+  trusted_region_distance): B = background pixels 4-adjacent to cell pixels, plus drawn boundaries;
+  d_B = edt(not B); d_CB = edt(S); D = d_B <= d_CB; labels = 4-connected components of the cell
+  strokes minus B; S1/S2 = background/cell strokes.
+- The package's __init__ imports the napari GUI (_widget.py: napari, Qt); training does not need
+  it, so the package is loaded with an empty __init__ (only its submodules run).
 - The training code hard-codes CUDA (`.to("cuda")`, `torch.cuda.BoolTensor`); this machine has no
   GPU, so tensors sent to "cuda" stay on the CPU. Nothing else is changed.
 """
@@ -123,8 +130,9 @@ from napari_sketchpose.Custom_cellpose_omni import CustomCellposeModel  # noqa: 
 
 S1 = (partition == 1).astype(np.uint8)
 S2 = (partition == 2).astype(np.uint8)
-model = CustomCellposeModel(gpu=False, pretrained_model=False, nchan=2, omni=True)
-for epoch, loss_list, _ in model.train(
+saved = os.environ.get("ORIGINAL_EVAL_ONLY")  # a checkpoint the training saved: only predict
+model = CustomCellposeModel(gpu=False, pretrained_model=saved or False, nchan=2, omni=True)
+for epoch, loss_list, _ in [] if saved else model.train(
     [image], [labels], [D], [S], [S1], [S2], n_epochs=epochs, SGD=False, learning_rate=lr,
     min_train_masks=1, save_path=train_dir, channels=[0, 0], batch_size=batch, tyx=(patch, patch),
     rescale=False,
@@ -155,6 +163,6 @@ for path in sorted(glob.glob(os.path.join(out_dir, "data", "test_fluorescence_nu
     counts[stem] = int(full.max())
     print(stem, "masks:", counts[stem], flush=True)
 json.dump({"trainSeconds": train_seconds, "evalSeconds": time.time() - t1, "counts": counts,
-           "epochs": epochs, "batch": batch, "patch": patch, "lr": lr, "losses": losses, "mode": mode,
+           "epochs": epochs, "batch": batch, "patch": patch, "lr": lr, "losses": losses, "mode": mode, "evalOnly": saved,
            "torch": torch.__version__, "threads": torch.get_num_threads()},
           open(os.path.join(out_dir, "original", "log.json"), "w"), indent=1)
