@@ -20,13 +20,16 @@ export class ImagePanel extends PanelElement {
             @change=${(e: Event) => i.setChannel(k, { contrast: [c.contrast[0], Number((e.target as HTMLInputElement).value)] })} />
         </div>`,
       )}
-      ${
-        Object.keys(s.selection).length > 0
-          ? html`<div class="muted">plane: ${Object.entries(s.selection)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(', ')}</div>`
-          : ''
-      }
+      ${s.axes.map(
+        (a) => html`<div class="row">
+          <label>${a.name}
+            <input type="range" min="0" max=${a.size - 1} step="1" data-axis=${a.name}
+              .value=${String(s.selection[a.name] ?? 0)}
+              @input=${(e: Event) => i.setPlane(a.name, Number((e.target as HTMLInputElement).value))} /></label>
+          <span class="muted">${s.selection[a.name] ?? 0} / ${a.size - 1}</span>
+        </div>`,
+      )}
+      ${s.axes.length > 0 ? html`<div class="muted">training uses the plane shown when it starts</div>` : ''}
     `;
   }
 }

@@ -76,6 +76,17 @@ export interface StoreOptions {
   image: { data: Uint8Array; shape: [number, number] };
   /** NGFF 0.4 only: zlib-compress the chunks */
   zlib?: boolean;
+  /**
+   * Add `c` and `z` axes (`[c, z, y, x]`, chunks `[1, 1, k, k]`): channel 0 is the image, channel 1
+   * its negative; plane z is scaled by (z + 1) / z-size, so each plane is told apart.
+   */
+  planes?: { c: number; z: number };
+}
+
+/** The value of plane (c, z) of a `planes` store at a pixel of intensity `v`. */
+export function planeValue(v: number, c: number, z: number, zSize: number): number {
+  const scaled = Math.round((v * (z + 1)) / zSize);
+  return c === 0 ? scaled : 255 - scaled;
 }
 
 /** Writes an uncompressed uint8 `[y, x]` OME-Zarr image into a new temporary directory. */
@@ -85,16 +96,28 @@ export function writeOmeZarr(o: StoreOptions): string {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), bytes);
   };
+  const P = o.planes;
   const axes = [
+    ...(P
+      ? [
+          { name: 'c', type: 'channel' },
+          { name: 'z', type: 'space', unit: 'micrometer' },
+        ]
+      : []),
     { name: 'y', type: 'space', unit: 'micrometer' },
     { name: 'x', type: 'space', unit: 'micrometer' },
   ];
+  const lead = P ? [P.c, P.z] : [];
+  const leadChunk = P ? [1, 1] : [];
+  const planeList: [number, number][] = [];
+  if (P) for (let c = 0; c < P.c; c++) for (let z = 0; z < P.z; z++) planeList.push([c, z]);
+  else planeList.push([0, 0]);
   const datasets = [];
   let level = o.image;
   for (let l = 0; l < o.levels; l++) {
     datasets.push({
       path: String(l),
-      coordinateTransformations: [{ type: 'scale', scale: [2 ** l, 2 ** l] }],
+      coordinateTransformations: [{ type: 'scale', scale: [...lead.map(() => 1), 2 ** l, 2 ** l] }],
     });
     const [h, w] = level.shape;
     const k = o.chunk;
@@ -103,8 +126,8 @@ export function writeOmeZarr(o: StoreOptions): string {
         `${l}/.zarray`,
         JSON.stringify({
           zarr_format: 2,
-          shape: [h, w],
-          chunks: [k, k],
+          shape: [...lead, h, w],
+          chunks: [...leadChunk, k, k],
           dtype: '|u1',
           compressor: o.zlib ? { id: 'zlib', level: 1 } : null,
           fill_value: 0,
@@ -119,28 +142,33 @@ export function writeOmeZarr(o: StoreOptions): string {
         JSON.stringify({
           zarr_format: 3,
           node_type: 'array',
-          shape: [h, w],
+          shape: [...lead, h, w],
           data_type: 'uint8',
-          chunk_grid: { name: 'regular', configuration: { chunk_shape: [k, k] } },
+          chunk_grid: { name: 'regular', configuration: { chunk_shape: [...leadChunk, k, k] } },
           chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
           fill_value: 0,
           codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
-          dimension_names: ['y', 'x'],
+          dimension_names: axes.map((a) => a.name),
           attributes: {},
         }),
       );
     }
-    for (let tr = 0; tr * k < h; tr++) {
-      for (let tc = 0; tc * k < w; tc++) {
-        const chunk = new Uint8Array(k * k);
-        for (let y = 0; y < k && tr * k + y < h; y++) {
-          for (let x = 0; x < k && tc * k + x < w; x++)
-            chunk[y * k + x] = level.data[(tr * k + y) * w + tc * k + x]!;
+    for (const [pc, pz] of planeList) {
+      const prefix = P ? `${pc}/${pz}/` : '';
+      for (let tr = 0; tr * k < h; tr++) {
+        for (let tc = 0; tc * k < w; tc++) {
+          const chunk = new Uint8Array(k * k);
+          for (let y = 0; y < k && tr * k + y < h; y++) {
+            for (let x = 0; x < k && tc * k + x < w; x++) {
+              const v = level.data[(tr * k + y) * w + tc * k + x]!;
+              chunk[y * k + x] = P ? planeValue(v, pc, pz, P.z) : v;
+            }
+          }
+          put(
+            o.ngff === '0.4' ? `${l}/${prefix}${tr}/${tc}` : `${l}/c/${prefix}${tr}/${tc}`,
+            o.zlib ? deflateSync(chunk) : chunk,
+          );
         }
-        put(
-          o.ngff === '0.4' ? `${l}/${tr}/${tc}` : `${l}/c/${tr}/${tc}`,
-          o.zlib ? deflateSync(chunk) : chunk,
-        );
       }
     }
     level = downsample(level.data, level.shape);
