@@ -29,16 +29,42 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** Builds dist/app unless it is newer than every source file. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds dist/app unless it is newer than every source file. Test files run in parallel processes,
+ * so the build holds a lock directory (mkdir is atomic) and the others wait for it.
+ */
 export function ensureBuilt(): void {
-  let built = 0;
-  try {
-    built = Math.min(statSync(join(DIST, 'app.js')).mtimeMs, statSync(join(DIST, 'worker.js')).mtimeMs);
-  } catch {
-    built = 0;
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  const lock = join(ROOT, 'dist', '.build-lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // released meanwhile
+      }
+      sleepSync(250);
+    }
   }
-  if (built < newestMtime(join(ROOT, 'src'))) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-app.mjs')], { stdio: 'inherit' });
+  try {
+    let built = 0;
+    try {
+      built = Math.min(statSync(join(DIST, 'app.js')).mtimeMs, statSync(join(DIST, 'worker.js')).mtimeMs);
+    } catch {
+      built = 0;
+    }
+    if (built < newestMtime(join(ROOT, 'src'))) {
+      execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-app.mjs')], { stdio: 'inherit' });
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 

@@ -88,7 +88,7 @@ describe('training in the worker while painting (Chromium, WebGPU)', () => {
         () => (window.sketchpose!.state.get().training.progress?.step ?? 0) >= 2,
         undefined,
         {
-          timeout: 60_000,
+          timeout: 120_000,
         },
       );
       const first = await snap();
@@ -107,7 +107,7 @@ describe('training in the worker while painting (Chromium, WebGPU)', () => {
       await page.waitForFunction(
         (a) => (window.sketchpose!.state.get().training.progress?.annotatedPixels ?? 0) > a,
         first.annotated,
-        { timeout: 60_000 },
+        { timeout: 120_000 },
       );
       const later = await snap();
       lap('new strokes used');
@@ -119,12 +119,12 @@ describe('training in the worker while painting (Chromium, WebGPU)', () => {
       expect(later.status).toBe('running'); // same run, no restart
 
       await page.waitForFunction(() => window.sketchpose!.state.get().prediction.step > 0, undefined, {
-        timeout: 60_000,
+        timeout: 120_000,
       });
       lap('prediction');
       await page.click('sketchpose-training-panel button[data-role=stop]');
       await page.waitForFunction(() => window.sketchpose!.state.get().training.status === 'idle', undefined, {
-        timeout: 60_000,
+        timeout: 120_000,
       });
       const end = await snap();
       lap('stopped');
@@ -149,5 +149,5 @@ describe('training in the worker while painting (Chromium, WebGPU)', () => {
     } finally {
       await browser.close();
     }
-  }, 150_000);
+  }, 300_000);
 });
