@@ -16,6 +16,8 @@ export interface SketchposeIntents {
   setChannel(index: number, patch: { visible?: boolean; contrast?: [number, number] }): void;
   exportAnnotations(format: 'png' | 'tiff'): void;
   exportMasks(format: 'png' | 'tiff'): void;
+  /** write the view's predicted masks into the store's labels/masks */
+  saveMasks(): void;
   /** start from weights: a `.pth`, or weights.json + weights.bin */
   loadWeights(files: File[]): void;
   exportWeights(): void;

@@ -22,6 +22,7 @@ import { download } from './download.ts';
 import type { SketchposeIntents } from './intents.ts';
 import { loadListedAnnotations } from './load-listed-annotations.ts';
 import { type OpenedImage, openImage } from './open-image.ts';
+import { saveViewMasks } from './save-masks.ts';
 import { attachSketchpose, type SketchposeSession } from './sketchpose.ts';
 import { initialState, type SketchposeState, StateStore } from './state.ts';
 
@@ -243,7 +244,10 @@ export async function mountSketchpose(
 
   const intents: SketchposeIntents = {
     state,
-    setTool: (tool) => s.paint.setTool(tool),
+    setTool: (tool) => {
+      s.paint.setTool(tool);
+      view.focus({ preventScroll: true });
+    },
     setBrush: (r) => s.paint.setBrush(r),
     undo: () => s.paint.undo(),
     redo: () => s.paint.redo(),
@@ -271,6 +275,32 @@ export async function mountSketchpose(
       );
     },
     loadWeights: (files) => void s.worker?.loadWeights(files),
+    saveMasks: () => {
+      const p = s.prediction;
+      if (!p || !writable) return;
+      const save = state.get().save;
+      void saveViewMasks(store as WritableStore, p, {
+        shape: [rows, cols],
+        tileSize,
+        ngff: opened.image.ngff,
+      })
+        .then((r) =>
+          state.set({
+            save: {
+              ...save,
+              message: `labels/masks: ${r.count} objects of the view written (${r.chunks} chunks)`,
+            },
+          }),
+        )
+        .catch((err) =>
+          state.set({
+            errors: [
+              ...state.get().errors,
+              `saving labels/masks failed: ${err instanceof Error ? err.message : String(err)}`,
+            ],
+          }),
+        );
+    },
     exportWeights: () => s.worker?.exportWeights(),
     setPlane: (axis, index) => state.set({ selection: { ...state.get().selection, [axis]: index } }),
     exportMasks: (format) => {

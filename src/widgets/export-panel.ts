@@ -17,6 +17,10 @@ export class ExportPanel extends PanelElement {
         <button data-role="export-masks-png" ?disabled=${s.prediction.count === 0} @click=${() => i.exportMasks('png')}>Masks PNG</button>
         <button data-role="export-masks-tiff" ?disabled=${s.prediction.count === 0} @click=${() => i.exportMasks('tiff')}>Masks TIFF</button>
       </div>
+      <div class="row">
+        <button data-role="save-masks" ?disabled=${s.prediction.count === 0 || s.save.status === 'off'}
+          @click=${() => i.saveMasks()}>Save view masks to labels/masks</button>
+      </div>
       <div class="muted">Annotations autosave into the store's <code>labels/annotations</code>.</div>
       <div class=${s.save.status === 'error' ? 'error' : 'muted'} data-role="save-status" data-save=${s.save.status}>
         ${s.save.message}
