@@ -48,8 +48,13 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`sketchpose: unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
     return 1;
   }
+  const entry = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(entry.help);
+    return 0;
+  }
   try {
-    return await (await load()).run(rest);
+    return await entry.run(rest);
   } catch (err) {
     if (err instanceof SketchposeError) {
       console.error(`sketchpose ${command}: ${err.tag}: ${err.message}`);
