@@ -47,8 +47,8 @@ WHEEL="$(ls "$WORK"/wheel/sketchpose_web-*.whl)"
 want="$(stamp tests/jupyter/requirements-notebook.txt python-shim/pyproject.toml)"
 if [ "$(cat "$WHEELHOUSE/.stamp" 2>/dev/null)" != "$want" ]; then
   rm -rf "$WHEELHOUSE"
-  # the only online step: the wheel's dependencies and JupyterLab, as files
-  "$DEV/bin/pip" download --quiet --disable-pip-version-check -d "$WHEELHOUSE" "$WHEEL" -r tests/jupyter/requirements-notebook.txt
+  # the only online step: the wheel's dependencies and JupyterLab, as wheel files
+  "$DEV/bin/pip" wheel --quiet --disable-pip-version-check -w "$WHEELHOUSE" "$WHEEL" -r tests/jupyter/requirements-notebook.txt
   rm -f "$WHEELHOUSE"/sketchpose_web-*.whl
   echo "$want" > "$WHEELHOUSE/.stamp"
 fi

@@ -19,7 +19,7 @@ from ome_zarr.io import parse_url
 from ome_zarr.reader import Label, Multiscales, Reader
 from ome_zarr.writer import write_image
 
-from sketchpose_web import Sketchpose, SourceError
+from sketchpose_web import CommandError, Sketchpose, SourceError
 from sketchpose_web._zarr_lite import decode_chunk, read_array_meta
 
 REPO = Path(__file__).resolve().parents[2]
@@ -249,3 +249,63 @@ def test_to_ome_zarr_is_read_back_by_ome_zarr_py(front, tmp_path, ngff):
     np.testing.assert_array_equal(np.asarray(labels["masks"].data[0]), masks)
     colors = labels["annotations"].metadata["color"]
     assert colors[2] == [80 / 255, 220 / 255, 100 / 255, 160 / 255]
+
+
+def test_save_and_load_model_travel_as_commands_in_pieces(front, tmp_path):
+    """save_model writes what the front end answers (manifest + bytes in pieces); load_model sends
+    a model folder or a .pth file as bytes in pieces with its format."""
+    w, fe = front(image((64, 64)), max_part_bytes=1000)
+    saved = w.save_model(tmp_path / "model")
+    [(cmd, _)] = [m for m in fe.comm.sent if m[0].get("type") == "sketchpose:command"]
+    assert cmd["name"] == "save_model"
+    weights = bytes(range(256)) * 9  # 2304 bytes: three pieces
+    manifest = {"format": "sketchpose-weights", "version": 1, "entries": []}
+    for i, start in enumerate(range(0, len(weights), 1000)):
+        fe.send(
+            {
+                "type": "sketchpose:command-reply",
+                "id": cmd["id"],
+                "ok": True,
+                "result": {"manifest": manifest, "step": 2},
+                "part": i,
+                "parts": 3,
+            },
+            [weights[start : start + 1000]],
+        )
+    assert saved.result(timeout=2) == tmp_path / "model"
+    assert json.loads((tmp_path / "model" / "weights.json").read_text()) == manifest
+    assert (tmp_path / "model" / "weights.bin").read_bytes() == weights
+
+    fe.comm.sent.clear()
+    w.load_model(tmp_path / "model")
+    pieces = [m for m in fe.comm.sent if m[0].get("type") == "sketchpose:command"]
+    assert [(c["name"], c["part"], c["parts"]) for c, _ in pieces] == [("load_model", i, 3) for i in range(3)]
+    assert pieces[0][0]["args"] == {"format": "sketchpose", "manifest": manifest}
+    assert b"".join(b[0] for _, b in pieces) == weights
+    assert all(len(b[0]) <= 1000 for _, b in pieces)
+
+    fe.comm.sent.clear()
+    (tmp_path / "bact.pth").write_bytes(b"PK\x03\x04 state dict")
+    w.load_model(tmp_path / "bact.pth")
+    [(cmd, buffers)] = fe.comm.sent
+    assert cmd["args"] == {"format": "pth", "name": "bact.pth"} and buffers == [b"PK\x03\x04 state dict"]
+
+
+def test_commands_fail_when_the_front_end_reports_an_error(front):
+    w, fe = front(image((64, 64)))
+    started = w.train(epochs=3, learning_rate=0.005)
+    [(cmd, _)] = [m for m in fe.comm.sent if m[0].get("type") == "sketchpose:command"]
+    assert cmd["args"] == {"epochs": 3, "learning_rate": 0.005}
+    fe.send(
+        {
+            "type": "sketchpose:command-reply",
+            "id": cmd["id"],
+            "ok": False,
+            "error": {"code": "command-error", "message": "no strokes yet"},
+        }
+    )
+    with pytest.raises(CommandError, match="no strokes yet"):
+        started.result(timeout=1)
+    assert [(e.side, e.code) for e in w.events] == [("front end", "command-error")]
+    with pytest.raises(ValueError, match="epochs"):
+        w.train(epochs=0)

@@ -57,12 +57,15 @@ export type CommErrorCode =
 /** A store request or command that failed; `code` says how (the kernel's codes, plus ours). */
 export class CommStoreError extends Error {
   readonly tag = 'CommStoreError';
+  /** the message without the code prefix (what travels to the kernel) */
+  readonly detail: string;
   constructor(
     readonly code: CommErrorCode,
     message: string,
   ) {
     super(`${code}: ${message}`);
     this.name = 'CommStoreError';
+    this.detail = message;
   }
 }
 
@@ -401,7 +404,9 @@ export class CommandServer {
       reply({ ok: true, result: out.result ?? null }, out.data);
     } catch (err) {
       const code = err instanceof CommStoreError ? err.code : 'command-error';
-      reply({ ok: false, error: { code, message: err instanceof Error ? err.message : String(err) } });
+      const message =
+        err instanceof CommStoreError ? err.detail : err instanceof Error ? err.message : String(err);
+      reply({ ok: false, error: { code, message } });
     }
     return true;
   }
@@ -422,12 +427,6 @@ interface ImageConfig {
 interface ViewState {
   target?: number[];
   zoom?: number;
-}
-
-/** Optional model import/export a later app may offer (feature-detected). */
-interface ModelIo {
-  saveModel?(): Promise<{ manifest: unknown; data: Uint8Array }>;
-  loadModel?(model: { format: string; manifest?: unknown; data: Uint8Array; name?: string }): Promise<void>;
 }
 
 function createInlineWorker(): Worker {
@@ -465,27 +464,34 @@ function progressOf(s: SketchposeState): Record<string, unknown> {
   };
 }
 
-/** Waits for the next prediction the worker delivers (or its error). */
-function nextPrediction(handle: SketchposeHandle, signalMs: number): Promise<void> {
+/**
+ * Waits for the next prediction the worker delivers. A prediction that ends (`busy` back to false)
+ * without a new result failed: the worker host has put its error into the training message.
+ */
+function nextPrediction(handle: SketchposeHandle, timeoutMs: number): Promise<void> {
   const before = handle.session.prediction;
-  const startMessage = handle.state.get().training.message;
+  let sawBusy = false;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new CommStoreError('timeout', `no prediction within ${signalMs} ms`));
-    }, signalMs);
     let unsubscribe = () => {};
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      queueMicrotask(() => unsubscribe());
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () => finish(new CommStoreError('timeout', `no prediction within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     unsubscribe = handle.state.subscribe((s) => {
-      if (s.prediction.busy) return;
-      if (handle.session.prediction !== before && handle.session.prediction) {
-        clearTimeout(timer);
-        queueMicrotask(() => unsubscribe());
-        resolve();
-      } else if (s.training.message !== startMessage && s.training.message.length > 0 && !s.prediction.busy) {
-        clearTimeout(timer);
-        queueMicrotask(() => unsubscribe());
-        reject(new CommStoreError('command-error', s.training.message));
-      }
+      if (handle.session.prediction !== before && handle.session.prediction) finish();
+      else if (s.prediction.busy) sawBusy = true;
+      else if (sawBusy)
+        // the host clears `busy` just before it hands the new prediction over: look once more after
+        queueMicrotask(() => {
+          if (handle.session.prediction !== before && handle.session.prediction) finish();
+          else finish(new CommStoreError('command-error', s.training.message || 'the prediction failed'));
+        });
     });
   });
 }
@@ -543,9 +549,74 @@ async function reloadAnnotations(handle: SketchposeHandle, store: WritableStore)
   return fresh.tiles().length;
 }
 
+/** The worker's `weights` message (src/worker/protocol.ts). */
+interface WeightsMessage {
+  type: 'weights';
+  manifest: string;
+  bin: Uint8Array;
+  step: number;
+}
+
+/**
+ * The training worker of one view, started from the inlined source. While the kernel waits for
+ * weights (`save_model`), their message is taken here, before the worker host (which would offer
+ * them as a browser download): this listener is added first, so stopping it hides the message.
+ */
+class ViewWorker {
+  worker: Worker | null = null;
+  private waiting: ((m: WeightsMessage) => void) | null = null;
+
+  create = (): Worker => {
+    const worker = createInlineWorker();
+    worker.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+      if (e.data?.type === 'weights' && this.waiting) {
+        e.stopImmediatePropagation();
+        const resolve = this.waiting;
+        this.waiting = null;
+        resolve(e.data as WeightsMessage);
+      }
+    });
+    this.worker = worker;
+    return worker;
+  };
+
+  nextWeights(timeoutMs: number): Promise<WeightsMessage> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        reject(new CommStoreError('timeout', `the worker sent no weights within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+    });
+  }
+}
+
+/** Resolves with the next training message the worker host shows (a status or an error). */
+function nextMessage(handle: SketchposeHandle, timeoutMs: number): Promise<string> {
+  const before = handle.state.get().training.message;
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    const timer = setTimeout(() => {
+      queueMicrotask(() => unsubscribe());
+      reject(new CommStoreError('timeout', `the worker did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    unsubscribe = handle.state.subscribe((s) => {
+      if (s.training.message !== before) {
+        clearTimeout(timer);
+        queueMicrotask(() => unsubscribe());
+        resolve(s.training.message);
+      }
+    });
+  });
+}
+
 interface Mounted {
   handle: SketchposeHandle;
   store: CommStore;
+  worker: ViewWorker;
   cleanup: () => void;
 }
 
@@ -584,22 +655,31 @@ function commandHandlers(mounted: Mounted, model: AnyModelLike): Record<string, 
     },
     reload_annotations: async () => ({ result: { tiles: await reloadAnnotations(handle, store) } }),
     save_model: async () => {
-      const io = handle as unknown as ModelIo;
-      if (!io.saveModel) throw new CommStoreError('unsupported', 'this app build cannot export weights yet');
-      const { manifest, data } = await io.saveModel();
-      return { result: manifest, data };
+      const host = handle.session.worker;
+      if (!host) throw new CommStoreError('unsupported', 'no training worker');
+      const waiting = mounted.worker.nextWeights(timeoutMs);
+      host.exportWeights();
+      const m = await waiting;
+      return { result: { manifest: JSON.parse(m.manifest) as unknown, step: m.step }, data: m.bin };
     },
     load_model: async (args, data) => {
-      const io = handle as unknown as ModelIo;
-      if (!io.loadModel) throw new CommStoreError('unsupported', 'this app build cannot import weights yet');
+      const host = handle.session.worker;
+      if (!host) throw new CommStoreError('unsupported', 'no training worker');
       if (!data) throw new CommStoreError('bad-request', 'load_model needs the weights as bytes');
-      await io.loadModel({
-        format: String(args.format),
-        manifest: args.manifest,
-        data,
-        name: args.name as string,
-      });
-      return { result: { loaded: true } };
+      const bytes = data as Uint8Array<ArrayBuffer>;
+      const files =
+        args.format === 'pth'
+          ? [new File([bytes], String(args.name ?? 'model.pth'))]
+          : [
+              new File([JSON.stringify(args.manifest)], 'weights.json', { type: 'application/json' }),
+              new File([bytes], 'weights.bin'),
+            ];
+      const answered = nextMessage(handle, timeoutMs);
+      await host.loadWeights(files);
+      const message = await answered;
+      // the worker answers `initialised from …` (training-session.ts), or its error message
+      if (!message.startsWith('initialised from')) throw new CommStoreError('command-error', message);
+      return { result: { message } };
     },
     ping: async () => ({ result: { timeoutMs } }),
   };
@@ -710,12 +790,13 @@ export async function renderWidget({
       timeoutMs: Number(model.get('timeout_ms') ?? 30_000),
       maxPartBytes: Number(model.get('max_part_bytes') ?? DEFAULT_MAX_PART),
     });
+    const viewWorker = new ViewWorker();
     let handle: SketchposeHandle;
     try {
       handle = await mountSketchpose(container, {
         store,
         name: config.name,
-        createWorker: createInlineWorker,
+        createWorker: viewWorker.create,
         train: (model.get('train_config') as Partial<TrainConfig> | undefined) ?? {},
       });
     } catch (err) {
@@ -734,6 +815,7 @@ export async function renderWidget({
     const mounted: Mounted = {
       handle,
       store,
+      worker: viewWorker,
       cleanup: () => {
         stopSync();
         handle.destroy();
@@ -741,6 +823,8 @@ export async function renderWidget({
       },
     };
     current = mounted;
+    // for tests and debugging in the browser console: the mounted app of this view
+    Object.defineProperty(el, 'sketchposeHandle', { value: handle, configurable: true });
     model.set('ready', true);
     model.set('error', '');
     model.save_changes();

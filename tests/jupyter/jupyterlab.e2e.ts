@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SketchposeHandle } from '../../src/plugin/mount.ts';
 import { launchChromium } from '../browser/harness.ts';
 
 const PYTHON = process.env.SKETCHPOSE_JUPYTER_PYTHON ?? '';
@@ -49,6 +50,18 @@ print("RESULT " + json.dumps({"shape": list(a.shape), "dtype": str(a.dtype),
 print("RESULT " + json.dumps({"done": pred.done(), "error": str(pred.exception()) if pred.done() and pred.exception() else "",
   "result": pred.result()[0] if pred.done() and not pred.exception() else None,
   "masks": None if m is None else {"shape": list(m.shape), "dtype": str(m.dtype), "ids": int(len(np.unique(m[m > 0])))}}))`,
+  // 6: the trained weights back to the kernel as files, then into the worker again
+  `saved = w.save_model("model-out")`,
+  // 7: (re-run until saved)
+  `import os
+print("RESULT " + json.dumps({"done": saved.done(), "error": str(saved.exception()) if saved.done() and saved.exception() else "",
+  "files": sorted(os.listdir("model-out")) if os.path.isdir("model-out") else [],
+  "bin": os.path.getsize("model-out/weights.bin") if os.path.exists("model-out/weights.bin") else 0}))`,
+  // 8
+  `loaded = w.load_model("model-out")`,
+  // 9: (re-run until loaded)
+  `print("RESULT " + json.dumps({"done": loaded.done(), "error": str(loaded.exception()) if loaded.done() and loaded.exception() else "",
+  "result": loaded.result()[0] if loaded.done() and not loaded.exception() else None}))`,
 ];
 
 function notebook(): string {
@@ -203,7 +216,10 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     await page.goto(`${base}/lab/tree/widget.ipynb`);
     await cell(0).waitFor({ timeout: 90_000 });
     // a cell run while the kernel is still starting can be dropped: wait for it to be idle
-    await page.locator('.jp-StatusBar-TextItem', { hasText: /\| Idle/ }).first().waitFor({ timeout: 90_000 });
+    await page
+      .locator('.jp-StatusBar-TextItem', { hasText: /\| Idle/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
     await run(0, false);
     const view = cell(0).locator('.sketchpose-view');
     await view.waitFor({ timeout: 60_000 });
@@ -212,20 +228,26 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     await page.waitForTimeout(1500);
     await view.screenshot({ path: join(shots(), 'before.png') });
 
-    // image → screen: mount.ts fits the image (347 × 260) into the view at 95 % and centres it
-    const box = (await view.boundingBox())!;
-    const [rows, cols] = [260, 347];
-    const scale = Math.min(box.width / cols, box.height / rows) * 0.95;
-    const toScreen = (r: number, c: number) => ({
-      x: box.x + box.width / 2 + (c + 0.5 - cols / 2) * scale,
-      y: box.y + box.height / 2 + (r + 0.5 - rows / 2) * scale,
-    });
+    // image → screen through the app's own deck viewport (the handle the widget attaches to its element)
+    const toScreenAll = (pts: [number, number][]) =>
+      cell(0)
+        .locator('.sketchpose-widget')
+        .evaluate((el, points) => {
+          const handle = (el as unknown as { sketchposeHandle: SketchposeHandle }).sketchposeHandle;
+          const viewport = handle.deck.getViewports()[0]!;
+          const canvas = el.querySelector('.sketchpose-view canvas')!.getBoundingClientRect();
+          return points.map(([r, c]) => {
+            const [x, y] = viewport.project([c + 0.5, r + 0.5]) as [number, number];
+            return { x: canvas.left + x, y: canvas.top + y };
+          });
+        }, pts);
+    const toScreen = async (r: number, c: number) => (await toScreenAll([[r, c]]))[0]!;
     const stroke = async (points: [number, number][]) => {
-      const first = toScreen(...points[0]!);
+      const first = await toScreen(...points[0]!);
       await page.mouse.move(first.x, first.y);
       await page.mouse.down();
       for (const [r, c] of points.slice(1)) {
-        const p = toScreen(r, c);
+        const p = await toScreen(r, c);
         await page.mouse.move(p.x, p.y, { steps: 8 });
       }
       await page.mouse.up();
@@ -301,5 +323,32 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     expect(masks.dtype).toBe('uint32');
     expect(masks.ids).toBe((predicted.result as { count: number }).count);
     await view.screenshot({ path: join(shots(), 'predicted.png') });
+
+    // weights: worker → kernel files → worker
+    await run(6, false);
+    const saved = await waitFor(
+      'the weights',
+      async () => {
+        const s = await run(7);
+        if (s.error) throw new Error(`save_model failed: ${String(s.error)}`);
+        return s.done ? s : undefined;
+      },
+      120_000,
+    );
+    expect(saved.files).toEqual(['weights.bin', 'weights.json']);
+    expect(Number(saved.bin)).toBeGreaterThan(10_000);
+    await run(8, false);
+    const loaded = await waitFor(
+      'the weights to load',
+      async () => {
+        const s = await run(9);
+        if (s.error) throw new Error(`load_model failed: ${String(s.error)}`);
+        return s.done ? s : undefined;
+      },
+      120_000,
+    );
+    expect((loaded.result as { message: string }).message).toContain(
+      'initialised from weights.json + weights.bin',
+    );
   }
 });

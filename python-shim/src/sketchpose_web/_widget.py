@@ -290,9 +290,9 @@ class Sketchpose(anywidget.AnyWidget):
 
         def write(reply: Future[tuple[Any, bytes | None]]) -> None:
             try:
-                manifest, data = reply.result()
+                result, data = reply.result()
                 target.mkdir(parents=True, exist_ok=True)
-                (target / "weights.json").write_text(json.dumps(manifest))
+                (target / "weights.json").write_text(json.dumps(result["manifest"]))
                 (target / "weights.bin").write_bytes(data or b"")
                 done.set_result(target)
             except Exception as exc:
