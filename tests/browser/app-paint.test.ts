@@ -1,7 +1,8 @@
 /**
  * The viewer in real Chromium: every tool driven by real mouse and keyboard events lands in the
  * annotation store exactly (background and cell brushes, the 1-px boundary, eraser, brush size,
- * undo/redo, double-click closing a cell stroke), and the pixels on screen agree with the store:
+ * undo/redo, double-click closing a cell stroke, space-drag panning without painting), and the
+ * pixels on screen agree with the store:
  * every sampled image pixel of the painted region shows its code's colour (image layer hidden,
  * annotation opacity 1).
  */
@@ -119,6 +120,31 @@ describe('viewer paint tools in Chromium', () => {
       expect(await codeAt(page, 150, 150)).toBe(0);
       await page.keyboard.press('Control+Shift+z');
       expect(await codesWindow(page, 100, 100, 100, 100)).toEqual(before);
+
+      // space + drag pans instead of painting: the view moves by the drag, the store is unchanged
+      const centre = () =>
+        page.evaluate(() => {
+          const vp = window.sketchpose!.deck.getViewports()[0]!;
+          return vp.unproject([vp.width / 2, vp.height / 2]) as [number, number];
+        });
+      const all = await codesWindow(page, 0, 0, 512, 512);
+      const c0 = await centre();
+      const [a0] = await toPage(page, [[120, 120]]);
+      await page.keyboard.down(' ');
+      await page.mouse.move(a0![0], a0![1]);
+      await page.mouse.down();
+      await page.mouse.move(a0![0] + 40, a0![1] + 20, { steps: 4 });
+      await page.mouse.up();
+      await page.keyboard.up(' ');
+      const c1 = await centre();
+      // 40×20 screen px at zoom 1 = 20×10 image px, less the few px deck's pan gesture needs to start;
+      // the view moves opposite to the drag
+      expect(c1[0] - c0[0]).toBeLessThan(-10);
+      expect(c1[0] - c0[0]).toBeGreaterThanOrEqual(-20.5);
+      expect(c1[1] - c0[1]).toBeLessThan(-3);
+      expect(c1[1] - c0[1]).toBeGreaterThanOrEqual(-10.5);
+      expect(await codesWindow(page, 0, 0, 512, 512)).toEqual(all);
+      await setView(page, 130, 140, 1);
       // the screen agrees with the store: hide the image, annotations at full opacity
       await page.click('sketchpose-layer-panel input[data-layer=image]');
       await page.evaluate(() => {
