@@ -35,6 +35,6 @@ export async function loadListedAnnotations(
     }
     if (any) tiles.push({ tileRow, tileCol, data });
   }
-  if (tiles.length > 0) result.writeTiles(tiles, 'import');
+  if (tiles.length > 0) result.writeTiles(tiles, 'import', { undoable: false });
   return result;
 }

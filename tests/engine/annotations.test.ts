@@ -289,6 +289,20 @@ describe('annotation persistence', () => {
     });
   }
 
+  it('a loaded state is not an undo step: undo after loading keeps every saved stroke', async () => {
+    const store = sample();
+    const zarr = new MemoryStore();
+    await saveAnnotations(store, zarr, { ngff: '0.5' });
+    const back = await loadAnnotations(zarr);
+    expect(back.canUndo).toBe(false);
+    expect(back.undo()).toBe(false);
+    expect(annotationsToRaster(back).data).toEqual(annotationsToRaster(store).data);
+    // edits after loading undo back to the loaded state, not to an empty canvas
+    back.paintStroke([{ x: 10, y: 10 }], { code: 1, radius: 3 });
+    expect(back.undo()).toBe(true);
+    expect(annotationsToRaster(back).data).toEqual(annotationsToRaster(store).data);
+  });
+
   it('round-trips exactly through PNG and TIFF', async () => {
     const store = sample();
     for (const format of ['png', 'tiff'] as const) {

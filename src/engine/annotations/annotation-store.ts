@@ -241,9 +241,13 @@ export class AnnotationStore {
 
   /**
    * Replaces whole tiles (used by imports and by the worker/Python side applying deltas); one undo
-   * step. Each tile must be `tileSize²` codes 0-3.
+   * step, or none with `undoable: false` (loading a saved state). Each tile must be `tileSize²` codes 0-3.
    */
-  writeTiles(tiles: { tileRow: number; tileCol: number; data: Uint8Array }[], cause = 'import'): void {
+  writeTiles(
+    tiles: { tileRow: number; tileCol: number; data: Uint8Array }[],
+    cause = 'import',
+    options: { undoable?: boolean } = {},
+  ): void {
     const n = this.tileSize * this.tileSize;
     for (const t of tiles) {
       if (t.data.length !== n) {
@@ -277,7 +281,8 @@ export class AnnotationStore {
       const now = this.grid.peek(key);
       changes.push({ key, before, after: now ? encodeRuns(now) : null });
     }
-    this.history.push(cause, changes);
+    // a load is the starting point, not an edit: undo must not take it away
+    if (options.undoable ?? true) this.history.push(cause, changes);
     this.emit(
       changes.map((c) => c.key),
       cause,

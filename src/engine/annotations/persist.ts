@@ -113,7 +113,7 @@ export async function loadAnnotations(
       if (any) tiles.push({ tileRow: tr, tileCol: tc, data });
     }
   }
-  if (tiles.length > 0) result.writeTiles(tiles, 'import');
+  if (tiles.length > 0) result.writeTiles(tiles, 'import', { undoable: false });
   return result;
 }
 
@@ -151,7 +151,7 @@ export function annotationsFromRaster(codes: Raster, tileSize = 256): Annotation
       if (any) tiles.push({ tileRow: tr, tileCol: tc, data });
     }
   }
-  if (tiles.length > 0) result.writeTiles(tiles, 'import');
+  if (tiles.length > 0) result.writeTiles(tiles, 'import', { undoable: false });
   return result;
 }
 
