@@ -11,7 +11,8 @@
  *
  * Options: --steps (per run), --batch, --patch, --lr, --frugal-cells, --diameter (objects are
  * rescaled to it), --tile, --runs fraction_100,fraction_50,fraction_25,fraction_10,frugal, --seed,
- * --data, --out; --prepare writes the ground truth and prepared data first (run.sh does it once
+ * --data, --out, --weights euler=0.1 (λ overrides); --prepare writes the ground truth and
+ * prepared data first (run.sh does it once
  * before starting parallel workers); --report only merges runs/*.json into results.md.
  * Writes, under --out: data/ (the prepared images, labels and annotation codes, for
  * bench/original), gt/<modality>/, masks/<run>/<modality>/, runs/<run>.json, results.md.
@@ -35,7 +36,11 @@ import { type CPnet, createCPnet } from '../../src/engine/model/index.ts';
 import { Random } from '../../src/engine/random.ts';
 import { annotatedFraction, simulatePartialMask, simulateStrokes } from '../../src/engine/simulate/index.ts';
 import { labelsToCodes } from '../../src/engine/targets/index.ts';
-import { sketchposeLoss } from '../../src/engine/train/losses/sketchpose-loss.ts';
+import {
+  type LossTermName,
+  type LossWeights,
+  sketchposeLoss,
+} from '../../src/engine/train/losses/sketchpose-loss.ts';
 import { stackTargets } from '../../src/engine/train/losses/target-batch.ts';
 import { RAdamOptimizer } from '../../src/engine/train/optim/radam.ts';
 import { ArrayImageSource, PatchSampler } from '../../src/engine/train/sampler/index.ts';
@@ -63,6 +68,16 @@ const SEED = Number(opt('seed', '0'));
 const DATA = opt('data', new URL('../../../shared/data', import.meta.url).pathname);
 const OUT = opt('out', 'bench/out/accuracy');
 const SIGMA = Number(opt('sigma', '8'));
+/** loss weights overriding the paper's λ, e.g. `--weights euler=0.1` */
+const WEIGHTS: Partial<LossWeights> = Object.fromEntries(
+  opt('weights', '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      return [k as LossTermName, Number(v)];
+    }),
+);
 const TAUS = [0.5, 0.75, 0.9];
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '');
@@ -119,7 +134,7 @@ async function train(runName: string, items: Annotated[], seed: number) {
     net,
     optimizer,
     sampler,
-    loss: (p, b) => sketchposeLoss(p, stackTargets(b.targets, { random })),
+    loss: (p, b) => sketchposeLoss(p, stackTargets(b.targets, { random }), { weights: WEIGHTS }),
   });
   const t0 = performance.now();
   let last = 0;
@@ -204,13 +219,16 @@ async function evaluate(runName: string, net: CPnet, modalities: { name: string;
     const predDir = join(OUT, 'masks', runName, slug(m.name));
     mkdirSync(predDir, { recursive: true });
     for (const item of m.test) {
-      const { labels, count } = await segment(net, item);
+      const { labels, count, foreground, trueForeground } = await segment(net, item);
       writeLabels(
         join(predDir, `${slug(item.prepared.source.name)}.tif`),
         labels,
         item.prepared.originalShape,
       );
-      log(`${runName}: ${item.prepared.source.name} → ${count} masks`);
+      log(
+        `${runName}: ${item.prepared.source.name} → ${count} masks; distance > 0 on ${(foreground * 100).toFixed(1)} % of pixels (true foreground ${(trueForeground * 100).toFixed(1)} %)`,
+      );
+      images.push({ image: item.prepared.source.name, masks: count, foreground, trueForeground });
     }
     const report = await evaluateFiles(predDir, join(OUT, 'gt', slug(m.name)), TAUS, 0);
     scores.push({
@@ -235,6 +253,7 @@ const settings = () => ({
   seed: SEED,
   sigma: SIGMA,
   frugalCells: FRUGAL_CELLS,
+  weights: WEIGHTS,
   net: 'small',
   backend: 'wasm',
 });
