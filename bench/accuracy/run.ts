@@ -12,8 +12,8 @@
  * Options: --steps (per run), --batch, --patch, --lr, --frugal-cells, --diameter (objects are
  * rescaled to it), --tile, --runs fraction_100,fraction_50,fraction_25,fraction_10,frugal, --seed,
  * --data, --out, --weights euler=0.1 (λ overrides); --prepare writes the ground truth and
- * prepared data first (run.sh does it once
- * before starting parallel workers); --report only merges runs/*.json into results.md.
+ * prepared data first (run.sh does it once before starting the runs in parallel); --report only
+ * merges runs/*.json into results.md.
  * Writes, under --out: data/ (the prepared images, labels and annotation codes, for
  * bench/original), gt/<modality>/, masks/<run>/<modality>/, runs/<run>.json, results.md.
  */
