@@ -35,14 +35,14 @@ if [ ! -x "$DEV/bin/python" ] || [ "$(cat "$DEV/.stamp" 2>/dev/null)" != "$want"
   echo "$want" > "$DEV/.stamp"
 fi
 node scripts/build-widget.mjs
-"$DEV/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e python-shim
+"$DEV/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./python-shim
 "$DEV/bin/ruff" check python-shim
 "$DEV/bin/ruff" format --check python-shim
 (cd python-shim && "../$DEV/bin/python" -m pytest tests -W error -q)
 
 # 2. the wheel, and an offline install of it into a fresh virtualenv
 rm -rf "$WORK/wheel"
-"$DEV/bin/pip" wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w "$WORK/wheel" python-shim
+"$DEV/bin/pip" wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w "$WORK/wheel" ./python-shim
 WHEEL="$(ls "$WORK"/wheel/sketchpose_web-*.whl)"
 want="$(stamp tests/jupyter/requirements-notebook.txt python-shim/pyproject.toml)"
 if [ "$(cat "$WHEELHOUSE/.stamp" 2>/dev/null)" != "$want" ]; then
@@ -71,4 +71,4 @@ print(f"offline install OK: {Path(sys.argv[1]).name}, bundle {len(shipped) / 2**
 PY
 
 # 3. the widget in a real JupyterLab of the offline environment
-SKETCHPOSE_JUPYTER_PYTHON="$OFF/bin/python" npx vitest run --config tests/jupyter/vitest.config.ts
+SKETCHPOSE_JUPYTER_PYTHON="$PWD/$OFF/bin/python" npx vitest run --config tests/jupyter/vitest.config.ts

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SketchposeHandle } from '../../src/plugin/mount.ts';
 import { launchChromium } from '../browser/harness.ts';
 
-const PYTHON = process.env.SKETCHPOSE_JUPYTER_PYTHON ?? '';
+const PYTHON = process.env.SKETCHPOSE_JUPYTER_PYTHON ? resolve(process.env.SKETCHPOSE_JUPYTER_PYTHON) : '';
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE = 'dsb2018-0402a81e75262469.ome.zarr';
 
@@ -266,6 +266,7 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     ]);
     await page.waitForTimeout(1500); // autosave (300 ms quiet delay) + the comm round trip
     await view.screenshot({ path: join(shots(), 'painted.png') });
+    await page.screenshot({ path: join(shots(), 'jupyterlab.png') });
 
     const points = {
       cell: [60, 80, 100, 120, 140].map((c) => [60, c]),
