@@ -11,7 +11,7 @@
  *
  * Options: --steps (per run), --batch, --patch, --lr, --frugal-cells, --diameter (objects are
  * rescaled to it), --tile, --runs fraction_100,fraction_50,fraction_25,fraction_10,frugal, --seed,
- * --data, --out, --weights euler=0.1 (λ overrides); --prepare writes the ground truth and
+ * --data, --out, --weights euler=0.1 (λ overrides), --modalities fluorescence (a subset); --prepare writes the ground truth and
  * prepared data first (run.sh does it once before starting the runs in parallel); --report only
  * merges runs/*.json into results.md.
  * Writes, under --out: data/ (the prepared images, labels and annotation codes, for
@@ -63,6 +63,8 @@ const DIAMETER = Number(opt('diameter', '17'));
 const TILE = Number(opt('tile', '224'));
 const RUNS = opt('runs', 'fraction_100,fraction_50,fraction_25,fraction_10,frugal').split(',');
 const PREPARE = argv.includes('--prepare');
+/** only the modalities whose name starts with one of these (comma list); default all */
+const ONLY = opt('modalities', '').split(',').filter(Boolean);
 const REPORT = argv.includes('--report');
 const SEED = Number(opt('seed', '0'));
 const DATA = opt('data', new URL('../../../shared/data', import.meta.url).pathname);
@@ -97,6 +99,7 @@ function networkInput(p: Prepared): MultiChannelRaster<Float32Array> {
 async function loadAll() {
   const modalities = [];
   for (const m of MODALITIES) {
+    if (ONLY.length > 0 && !ONLY.some((o) => m.name.startsWith(o))) continue;
     const train: TrainItem[] = [];
     for (const s of m.train) {
       const p = await prepare(DATA, s, DIAMETER);
@@ -254,6 +257,7 @@ const settings = () => ({
   sigma: SIGMA,
   frugalCells: FRUGAL_CELLS,
   weights: WEIGHTS,
+  modalities: ONLY.length > 0 ? ONLY : 'all',
   net: 'small',
   backend: 'wasm',
 });
