@@ -309,3 +309,17 @@ def test_commands_fail_when_the_front_end_reports_an_error(front):
     assert [(e.side, e.code) for e in w.events] == [("front end", "command-error")]
     with pytest.raises(ValueError, match="epochs"):
         w.train(epochs=0)
+
+
+def test_progress_traits_drive_the_notebook_progress_bar(front):
+    """The front end's synced progress moves an ipywidgets bar (what a notebook user watches)."""
+    w, _ = front(image((64, 64)))
+    box = w.progress_bar()
+    bar, label = box.children
+    assert bar.value == 0.0
+    w.status = "training"
+    w.progress = {"fraction": 0.25, "step": 5, "steps": 20, "loss": 0.5}
+    assert bar.value == 0.25
+    assert label.value == "training step 5 loss 0.5"
+    w.view_state = {"target": [10, 20], "zoom": 2}  # a plain synced trait, as in vizarr
+    assert w.view_state["zoom"] == 2

@@ -727,7 +727,11 @@ function syncTraits(model: AnyModelLike, handle: SketchposeHandle): () => void {
     const vs = model.get('view_state') as ViewState;
     if (!vs || JSON.stringify(vs) === reported || vs.zoom === undefined || !vs.target) return;
     reported = JSON.stringify(vs);
-    deck.setProps({ initialViewState: { target: [vs.target[0]!, vs.target[1]!, 0], zoom: vs.zoom } });
+    // keep the other settings of mount.ts's initial view (min/max zoom)
+    const previous = (deck.props.initialViewState ?? {}) as Record<string, unknown>;
+    deck.setProps({
+      initialViewState: { ...previous, target: [vs.target[0]!, vs.target[1]!, 0], zoom: vs.zoom },
+    });
   };
   model.on('change:view_state', onViewState);
   onViewState();

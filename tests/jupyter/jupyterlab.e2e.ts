@@ -37,7 +37,8 @@ pts = json.load(open("points.json"))
 print("RESULT " + json.dumps({"shape": list(a.shape), "dtype": str(a.dtype),
   "counts": np.bincount(a.ravel(), minlength=4).tolist(),
   "cell": [int(a[r, c]) for r, c in pts["cell"]], "background": [int(a[r, c]) for r, c in pts["background"]],
-  "outside": [int(a[r, c]) for r, c in pts["outside"]], "events": [e.code for e in w.events]}))`,
+  "outside": [int(a[r, c]) for r, c in pts["outside"]], "events": [e.code for e in w.events],
+  "view_state": w.view_state}))`,
   // 2: train two steps in the browser worker
   `train = w.train(steps=2)`,
   // 3: training status (re-run until done)
@@ -62,6 +63,8 @@ print("RESULT " + json.dumps({"done": saved.done(), "error": str(saved.exception
   // 9: (re-run until loaded)
   `print("RESULT " + json.dumps({"done": loaded.done(), "error": str(loaded.exception()) if loaded.done() and loaded.exception() else "",
   "result": loaded.result()[0] if loaded.done() and not loaded.exception() else None}))`,
+  // 10: move the camera from Python
+  `w.view_state = {"target": [100, 80], "zoom": 1.5}`,
 ];
 
 function notebook(): string {
@@ -267,6 +270,11 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     await page.waitForTimeout(1500); // autosave (300 ms quiet delay) + the comm round trip
     await view.screenshot({ path: join(shots(), 'painted.png') });
     await page.screenshot({ path: join(shots(), 'jupyterlab.png') });
+    // zoom in with the wheel: the camera reaches the kernel as view_state
+    const centre = (await view.boundingBox())!;
+    await page.mouse.move(centre.x + centre.width / 2, centre.y + centre.height / 2);
+    await page.mouse.wheel(0, -240);
+    await page.waitForTimeout(1000);
 
     const points = {
       cell: [60, 80, 100, 120, 140].map((c) => [60, c]),
@@ -292,6 +300,9 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     expect(counts[1]).toBeLessThan(1200);
     expect(counts[3]).toBe(0);
     expect(got.events).toEqual([]);
+    const camera = got.view_state as { target: number[]; zoom: number };
+    expect(camera.target).toHaveLength(2);
+    expect(camera.zoom).toBeGreaterThan(0); // the fitted view of a 347 px image in ~600 px is zoom ~0.7
 
     // train two steps in the worker, then predict the whole image
     await run(2, false);
@@ -351,5 +362,28 @@ describe('Sketchpose widget in a real JupyterLab', () => {
     expect((loaded.result as { message: string }).message).toContain(
       'initialised from weights.json + weights.bin',
     );
+
+    // and the camera from the kernel
+    await run(10, false);
+    const camera2 = await waitFor(
+      'the camera to follow view_state',
+      async () => {
+        const vs = await cell(0)
+          .locator('.sketchpose-widget')
+          .evaluate((el) => {
+            const vp = (
+              el as unknown as { sketchposeHandle: SketchposeHandle }
+            ).sketchposeHandle.deck.getViewports()[0]!;
+            return {
+              zoom: (vp as unknown as { zoom: number }).zoom,
+              centre: vp.unproject([vp.width / 2, vp.height / 2]),
+            };
+          });
+        return Math.abs(vs.zoom - 1.5) < 1e-6 ? vs : undefined;
+      },
+      20_000,
+    );
+    expect(camera2.centre[0]).toBeCloseTo(100, 0);
+    expect(camera2.centre[1]).toBeCloseTo(80, 0);
   }
 });
