@@ -38,17 +38,26 @@ const json: {
   min: number;
   median: number;
   runs: number[];
+  cpu: number[];
+  cpuMin: number;
 }[] = [];
 
-async function time(run: () => Promise<Float32Array>): Promise<{ ms: number[]; out: Float32Array }> {
+/** Wall-clock ms and CPU seconds (user + system, all threads: load-independent) of each run. */
+async function time(
+  run: () => Promise<Float32Array>,
+): Promise<{ ms: number[]; cpu: number[]; out: Float32Array }> {
   let out = await run();
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
+    const c = process.cpuUsage();
     out = await run();
     ms.push(performance.now() - t0);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1e6);
   }
-  return { ms, out };
+  return { ms, cpu, out };
 }
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -103,7 +112,7 @@ for (const threads of [...new Set([1, cores])]) {
       mode === 'whole'
         ? () => onnx.predict(x, 1, side, side)
         : byQuadrant((t, s) => onnx.predict(t, 1, s, s));
-    const { ms, out } = await time(run);
+    const { ms, cpu, out } = await time(run);
     reference[mode] ??= out;
     row(`onnxruntime-node, ${threads} thread(s), ${mode}`, ms, '–');
     const sec = ms.map((m) => m / 1000);
@@ -113,6 +122,8 @@ for (const threads of [...new Set([1, cores])]) {
       mode,
       min: Math.min(...sec),
       median: median(sec),
+      cpu,
+      cpuMin: Math.min(...cpu),
       runs: sec,
     });
   }

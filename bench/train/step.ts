@@ -99,6 +99,9 @@ interface Timing {
   median: number;
   runs: number[];
   warmup: number;
+  /** CPU seconds (user + system, all threads of the process) of each timed run: load-independent */
+  cpu: number[];
+  cpuMin: number;
 }
 
 async function timed(
@@ -108,17 +111,31 @@ async function timed(
   warm = warmup,
 ): Promise<Timing> {
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let k = 0; k < warm + runs; k++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     await fn();
     const s = (performance.now() - t) / 1000;
+    const used = process.cpuUsage(c);
+    const cs = (used.user + used.system) / 1e6;
     log(
-      `${what} ${k < warm ? 'warm-up' : `run ${k - warm + 1}/${runs}`}: ${s.toFixed(2)} s (tensors ${memory().numTensors})`,
+      `${what} ${k < warm ? 'warm-up' : `run ${k - warm + 1}/${runs}`}: ${s.toFixed(2)} s, cpu ${cs.toFixed(2)} s (tensors ${memory().numTensors})`,
     );
-    if (k >= warm) times.push(s);
+    if (k >= warm) {
+      times.push(s);
+      cpu.push(cs);
+    }
   }
   const sorted = [...times].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, runs: times, warmup: warm };
+  return {
+    min: sorted[0]!,
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    runs: times,
+    warmup: warm,
+    cpu,
+    cpuMin: Math.min(...cpu),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

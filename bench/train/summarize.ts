@@ -6,16 +6,17 @@
  * path (dense or MKL-DNN). A cpu train step measured on fewer patches than the batch is scaled to
  * the batch, and a cpu inference on a smaller image to 1024² by the pixel count (marked ≈).
  *
- *   npx tsx bench/train/summarize.ts bench/out/train/<stamp>
+ *   npx tsx bench/train/summarize.ts bench/out/train/<stamp> [more dirs: fill missing runtimes]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = process.argv[2] ?? 'bench/out/train';
+const dirs = process.argv.length > 2 ? process.argv.slice(2) : ['bench/out/train'];
+/** A runtime's JSON from the first of `dirs` that has it. */
 // biome-ignore lint/suspicious/noExplicitAny: loosely typed benchmark JSON
 const read = (name: string): any => {
-  const p = join(dir, name);
-  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : undefined;
+  const p = dirs.map((d) => join(d, name)).find((f) => existsSync(f));
+  return p ? JSON.parse(readFileSync(p, 'utf8')) : undefined;
 };
 const torch = read('torch.json');
 const onnx = read('onnx.json');
@@ -42,6 +43,9 @@ interface Row {
   trainNote?: string;
   infer?: number;
   inferNote?: string;
+  /** CPU seconds (user + system, all threads), scaled like the wall times */
+  trainCpu?: number;
+  inferCpu?: number;
 }
 const rows: Row[] = [];
 if (torch)
@@ -50,9 +54,15 @@ if (torch)
     train: torchTrain,
     infer: torchDense,
     inferNote: 'dense',
+    trainCpu: torch.train.cpuMin,
+    inferCpu: torch.infer.cpuMin,
   });
 if (torchMkl !== undefined)
-  rows.push({ runtime: "PyTorch, MKL-DNN inference (Omnipose's CPU path)", infer: torchMkl });
+  rows.push({
+    runtime: "PyTorch, MKL-DNN inference (Omnipose's CPU path)",
+    infer: torchMkl,
+    inferCpu: torch.infer_mkldnn.cpuMin,
+  });
 for (const [name, r] of [
   ['tfjs wasm (XNNPACK, SIMD, 1 thread)', wasm],
   ['tfjs cpu (pure JavaScript)', cpu],
@@ -76,6 +86,8 @@ for (const [name, r] of [
     train,
     trainNote,
     infer: r.infer ? r.infer.min * scale : undefined,
+    trainCpu: t?.cpuMin === undefined ? undefined : (t.cpuMin * BATCH) / t.batch,
+    inferCpu: r.infer?.cpuMin === undefined ? undefined : r.infer.cpuMin * scale,
     inferNote: r.infer ? (scale > 1 ? `≈ ${r.infer.side}² × ${scale}, ${how}` : how) : undefined,
   });
 }
@@ -84,6 +96,7 @@ for (const o of onnx?.runs ?? []) {
   rows.push({
     runtime: `onnxruntime-node 1.30.0 CPU EP, ${o.threads} thread(s)`,
     infer: o.min,
+    inferCpu: o.cpuMin,
     inferNote: 'BatchNorm folded',
   });
 }
@@ -102,8 +115,29 @@ for (const r of rows) {
     `| ${r.runtime} | ${r.trainNote?.startsWith('≈') ? '≈ ' : ''}${fmt(r.train)} | ${ratio(r.train, torchTrain)} | ${r.inferNote?.startsWith('≈') ? '≈ ' : ''}${fmt(r.infer)} | ${ratio(r.infer, torchInfer)} | ${notes} |`,
   );
 }
-const load = join(dir, 'load.txt');
-if (existsSync(load))
+const torchTrainCpu: number | undefined = torch?.train?.cpuMin;
+const torchInferCpu = rows
+  .filter((r) => r.runtime.startsWith('PyTorch'))
+  .map((r) => r.inferCpu)
+  .filter((v): v is number => v !== undefined)
+  .sort((a, b) => a - b)[0];
+if (rows.some((r) => r.trainCpu !== undefined || r.inferCpu !== undefined)) {
+  console.log('\nCPU seconds (user + system, all threads of the process; best run): what each runtime costs');
+  console.log('whatever the other load on the machine. A 1-thread runtime on an idle core takes about');
+  console.log('this long; a 2-thread one at best half of it.\n');
+  console.log('| runtime | train CPU s | ÷ PyTorch | inference CPU s | ÷ PyTorch |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    const approx = (note?: string) => (note?.startsWith('≈') ? '≈ ' : '');
+    console.log(
+      `| ${r.runtime} | ${approx(r.trainNote)}${fmt(r.trainCpu)} | ${ratio(r.trainCpu, torchTrainCpu)} | ${approx(r.inferNote)}${fmt(r.inferCpu)} | ${ratio(r.inferCpu, torchInferCpu)} |`,
+    );
+  }
+}
+for (const dir of dirs) {
+  const load = join(dir, 'load.txt');
+  if (!existsSync(load)) continue;
   console.log(
-    `\nMachine load (uptime) around each part:\n\n\`\`\`\n${readFileSync(load, 'utf8').trim()}\n\`\`\``,
+    `\nMachine load (uptime) around each part of ${dir}:\n\n\`\`\`\n${readFileSync(load, 'utf8').trim()}\n\`\`\``,
   );
+}
