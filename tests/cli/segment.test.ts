@@ -9,6 +9,7 @@
  * - `sketchpose evaluate --taus 0.5:0.95:0.05 --crop-border 0.1 --json` reports AP, precision,
  *   recall, F1, PQ per τ, mean Dice and AJI for the written masks.
  */
+import '@tensorflow/tfjs-backend-cpu'; // the model is built here before any command picks a backend
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
