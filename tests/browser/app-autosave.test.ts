@@ -4,34 +4,14 @@
  * everything acknowledged, killing the page and opening it again restores every acknowledged
  * stroke exactly (0 pixels lost), and the files on disk read back with the engine's loader agree.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadAnnotations } from '../../src/engine/annotations/index.ts';
 import { FileSystemStore } from '../../src/engine/io/node.ts';
-import {
-  type AppServer,
-  ensureBuilt,
-  launchAppBrowser,
-  sampleImage,
-  serveApp,
-  writeOmeZarr,
-} from './app-harness.ts';
+import { launchAppBrowser, useSampleApp } from './app-harness.ts';
 import { circle, codesWindow, openApp, setView, stroke } from './app-page.ts';
 import { chromiumAvailable } from './harness.ts';
 
-let server: AppServer;
-let storeDir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  storeDir = writeOmeZarr({ ngff: '0.4', chunk: 128, levels: 3, image: await sampleImage() });
-  server = await serveApp(storeDir);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-});
+const app = useSampleApp('0.4');
 
 describe('autosave into labels/annotations (Chromium)', () => {
   it('restores every acknowledged stroke after the page is killed', async () => {
@@ -39,7 +19,7 @@ describe('autosave into labels/annotations (Chromium)', () => {
     const browser = await launchAppBrowser();
     try {
       let page = await browser.newPage({ viewport: { width: 700, height: 520 } });
-      await openApp(page, server.url);
+      await openApp(page, app.server.url);
       await setView(page, 130, 140, 1);
       await page.click('sketchpose-tool-palette button[data-tool=background]');
       await stroke(page, [
@@ -71,7 +51,7 @@ describe('autosave into labels/annotations (Chromium)', () => {
       await page.close({ runBeforeUnload: false });
 
       page = await browser.newPage({ viewport: { width: 700, height: 520 } });
-      await openApp(page, server.url);
+      await openApp(page, app.server.url);
       const reopened = await codesWindow(page, 0, 0, 512, 512);
       let lost = 0;
       let extra = 0;
@@ -84,17 +64,17 @@ describe('autosave into labels/annotations (Chromium)', () => {
         } else if (reopened[i] !== acked[i]) lost++;
       }
       console.log(
-        `acknowledged painted pixels ${painted}; after kill + reopen: ${lost} differ outside the last stroke, ${extra} pixels of the unacknowledged last stroke survived; PUTs ${server.puts.length}`,
+        `acknowledged painted pixels ${painted}; after kill + reopen: ${lost} differ outside the last stroke, ${extra} pixels of the unacknowledged last stroke survived; PUTs ${app.server.puts.length}`,
       );
       expect(painted).toBeGreaterThan(1000);
       expect(lost).toBe(0);
       // the reload read only the listed chunks (as on `sketchpose serve`)
-      expect(server.apiCalls).toContain('/api/labels/annotations/chunks');
-      expect(server.puts.length).toBeGreaterThan(0);
-      expect(server.puts.every((k) => k.replace(/^DELETE /, '').startsWith('/labels/'))).toBe(true);
+      expect(app.server.apiCalls).toContain('/api/labels/annotations/chunks');
+      expect(app.server.puts.length).toBeGreaterThan(0);
+      expect(app.server.puts.every((k) => k.replace(/^DELETE /, '').startsWith('/labels/'))).toBe(true);
 
       // the files on disk are a valid label image holding the same codes
-      const fromDisk = await loadAnnotations(new FileSystemStore(storeDir));
+      const fromDisk = await loadAnnotations(new FileSystemStore(app.storeDir));
       const disk = Array.from(fromDisk.readWindow(0, 0, 512, 512).data);
       expect(disk).toEqual(reopened);
     } finally {

@@ -2,26 +2,13 @@
  * Backend fallback is visible: in a Chromium without WebGPU (no `--enable-unsafe-webgpu`), the
  * worker starts on WebGL and the training panel says so, with the reason, instead of failing.
  */
-import { rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppServer, ensureBuilt, sampleImage, serveApp, writeOmeZarr } from './app-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useSampleApp } from './app-harness.ts';
 import { openApp } from './app-page.ts';
 import { CHROMIUM, chromiumAvailable } from './harness.ts';
 
-let server: AppServer;
-let storeDir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  storeDir = writeOmeZarr({ ngff: '0.4', chunk: 128, levels: 3, image: await sampleImage() });
-  server = await serveApp(storeDir);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-});
+const app = useSampleApp('0.4');
 
 describe('backend fallback notice (Chromium without WebGPU)', () => {
   it('starts the worker on WebGL and says why', async () => {
@@ -33,7 +20,7 @@ describe('backend fallback notice (Chromium without WebGPU)', () => {
     });
     try {
       const page = await browser.newPage({ viewport: { width: 700, height: 520 } });
-      await openApp(page, server.url);
+      await openApp(page, app.server.url);
       expect(await page.evaluate(async () => !(await navigator.gpu?.requestAdapter()))).toBe(true);
       await page.click('sketchpose-training-panel button[data-role=predict]');
       const notice = page.locator('sketchpose-training-panel [data-role=backend-notice]');

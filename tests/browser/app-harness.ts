@@ -14,6 +14,7 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { readImage } from '../../src/engine/io/index.ts';
 import { CHROMIUM } from './harness.ts';
 
@@ -343,4 +344,22 @@ export async function launchAppBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Registers, for the calling test file, a sample store (the DSB2018 fixture image, 128² chunks,
+ * 3 levels) served with the built app, removed after the file; fields are set once `beforeAll` ran.
+ */
+export function useSampleApp(ngff: '0.4' | '0.5'): { server: AppServer; storeDir: string } {
+  const app = {} as { server: AppServer; storeDir: string };
+  beforeAll(async () => {
+    ensureBuilt();
+    app.storeDir = writeOmeZarr({ ngff, chunk: 128, levels: 3, image: await sampleImage() });
+    app.server = await serveApp(app.storeDir);
+  }, 120_000);
+  afterAll(async () => {
+    await app.server?.close();
+    if (app.storeDir) rmSync(app.storeDir, { recursive: true, force: true });
+  });
+  return app;
 }

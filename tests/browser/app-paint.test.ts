@@ -6,18 +6,10 @@
  * every sampled image pixel of the painted region shows its code's colour (image layer hidden,
  * annotation opacity 1).
  */
-import { rmSync } from 'node:fs';
 import { decode } from 'fast-png';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CODE_COLORS } from '../../src/engine/targets/codes.ts';
-import {
-  type AppServer,
-  ensureBuilt,
-  launchAppBrowser,
-  sampleImage,
-  serveApp,
-  writeOmeZarr,
-} from './app-harness.ts';
+import { launchAppBrowser, useSampleApp } from './app-harness.ts';
 import {
   circle,
   codeAt,
@@ -31,19 +23,7 @@ import {
 } from './app-page.ts';
 import { chromiumAvailable } from './harness.ts';
 
-let server: AppServer;
-let storeDir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  storeDir = writeOmeZarr({ ngff: '0.4', chunk: 128, levels: 3, image: await sampleImage() });
-  server = await serveApp(storeDir);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-});
+const app = useSampleApp('0.4');
 
 describe('viewer paint tools in Chromium', () => {
   it('paints each class with real mouse events, undoes/redoes, closes a stroke, and the screen shows the store', async () => {
@@ -53,7 +33,7 @@ describe('viewer paint tools in Chromium', () => {
       const page = await browser.newPage({ viewport: { width: 700, height: 520 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await openApp(page, server.url);
+      await openApp(page, app.server.url);
       // zoom 1: one image pixel = 2×2 screen pixels; image cols ~32-228 and rows ~10-270 on screen
       await setView(page, 130, 140, 1);
 

@@ -4,32 +4,12 @@
  * a restart (the annotated-pixel count the worker's sampler reports grows while the step counter
  * keeps going); a viewport prediction comes back and its overlay is drawn.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AppServer,
-  ensureBuilt,
-  launchAppBrowser,
-  sampleImage,
-  serveApp,
-  writeOmeZarr,
-} from './app-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { launchAppBrowser, useSampleApp } from './app-harness.ts';
 import { circle, openApp, setView, stroke } from './app-page.ts';
 import { chromiumAvailable } from './harness.ts';
 
-let server: AppServer;
-let storeDir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  storeDir = writeOmeZarr({ ngff: '0.5', chunk: 128, levels: 3, image: await sampleImage() });
-  server = await serveApp(storeDir);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-});
+const app = useSampleApp('0.5');
 
 interface Snapshot {
   status: string;
@@ -54,7 +34,7 @@ describe('training in the worker while painting (Chromium, WebGPU)', () => {
       page.on('pageerror', (e) => errors.push(e.message));
       await openApp(
         page,
-        `${server.url}?net=4,8&patch=32&batch=1&predictEvery=2&predictMaxSide=64&backend=webgpu`,
+        `${app.server.url}?net=4,8&patch=32&batch=1&predictEvery=2&predictMaxSide=64&backend=webgpu`,
       );
       await setView(page, 130, 140, 1);
       const snap = () =>

@@ -3,34 +3,14 @@
  * CPnet fixture, read by the engine's safe pickle reader in the worker) replaces the network, and
  * exporting gives our weights.json + weights.bin with the same configuration.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AppServer,
-  ensureBuilt,
-  launchAppBrowser,
-  ROOT,
-  sampleImage,
-  serveApp,
-  writeOmeZarr,
-} from './app-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { launchAppBrowser, ROOT, useSampleApp } from './app-harness.ts';
 import { openApp } from './app-page.ts';
 import { chromiumAvailable } from './harness.ts';
 
-let server: AppServer;
-let storeDir: string;
-
-beforeAll(async () => {
-  ensureBuilt();
-  storeDir = writeOmeZarr({ ngff: '0.4', chunk: 128, levels: 3, image: await sampleImage() });
-  server = await serveApp(storeDir);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.close();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
-});
+const app = useSampleApp('0.4');
 
 describe('weights in the viewer (Chromium)', () => {
   it('starts from an Omnipose .pth and exports our weight format', async () => {
@@ -38,7 +18,7 @@ describe('weights in the viewer (Chromium)', () => {
     const browser = await launchAppBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 700, height: 520 }, acceptDownloads: true });
-      await openApp(page, `${server.url}?backend=wasm`);
+      await openApp(page, `${app.server.url}?backend=wasm`);
       await page.setInputFiles(
         'sketchpose-training-panel input[data-role=weights]',
         join(ROOT, 'tests/fixtures/cpnet/small.pth'),
