@@ -75,6 +75,32 @@ describe('percentiles (numpy linear method)', () => {
     const q = [0, 0.01, 1, 12.5, 50, 99, 99.99, 100];
     expect(percentiles(data, q)).toEqual(percentiles(Float64Array.from(data), q));
   });
+
+  it('selection with mostly zeros (counted, not copied) equals sorting', () => {
+    const rng = new Random(8);
+    const q = [0, 0.01, 1, 12.5, 50, 99, 99.99, 100];
+    for (const [zeros, negatives] of [
+      [0.9, 0.5],
+      [0.999, 0.5],
+      [0.6, 0],
+      [0.6, 1],
+      [1, 0.5],
+    ] as const) {
+      const data = Float32Array.from({ length: 20_000 }, () =>
+        rng.next() < zeros ? 0 : (rng.next() < negatives ? -1 : 1) * (rng.next() + 1e-3),
+      );
+      const sorted = Float64Array.from(data).sort();
+      const want = q.map((p) => {
+        const index = (data.length - 1) * (p / 100);
+        const low = Math.floor(index);
+        const t = index - low;
+        const a = sorted[low]!;
+        const b = sorted[Math.min(low + 1, data.length - 1)]!;
+        return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+      });
+      expect(percentiles(data, q)).toEqual(want);
+    }
+  });
 });
 
 describe('computeNormalization / applyNormalization', () => {

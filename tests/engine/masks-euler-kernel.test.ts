@@ -73,6 +73,28 @@ function allPixels(rows: number, cols: number): Int32Array {
   return Int32Array.from({ length: rows * cols }, (_, i) => i);
 }
 
+/** The fast (not bit-exact) kernel's positions: close to the exact ones, mostly the same bits. */
+function expectClose(
+  field: Float32Array,
+  rows: number,
+  cols: number,
+  pixels: Int32Array,
+  niter = 200,
+  tolerance = 1e-3,
+): { same: number; max: number } {
+  const exact = followFlows(field, rows, cols, pixels, niter, 'wasm');
+  const fast = followFlows(field, rows, cols, pixels, niter, 'fast');
+  expect(fast.length).toBe(exact.length);
+  let same = 0;
+  let max = 0;
+  for (let i = 0; i < exact.length; i++) {
+    if (Object.is(exact[i], fast[i])) same++;
+    max = Math.max(max, Math.abs(exact[i]! - fast[i]!));
+  }
+  expect(max).toBeLessThanOrEqual(tolerance);
+  return { same: exact.length === 0 ? 1 : same / exact.length, max };
+}
+
 describe('the WebAssembly Euler kernel', () => {
   it('is available in Node (WebAssembly SIMD)', () => {
     expect(eulerWasmModule()).not.toBeNull();
@@ -154,6 +176,15 @@ describe('the WebAssembly Euler kernel', () => {
     expectSame(field, rows, cols, pixels, 12);
   });
 
+  it('does not depend on earlier calls (the kernel keeps its memory between calls)', () => {
+    const small = randomField(7, 9, 16);
+    const first = followFlows(small, 7, 9, allPixels(7, 9), 50, 'wasm');
+    followFlows(randomField(40, 50, 17, [2, 2]), 40, 50, allPixels(40, 50), 50, 'wasm');
+    followFlows(randomField(40, 50, 18), 40, 50, allPixels(40, 50), 50, 'fast');
+    expect(firstDifference(first, followFlows(small, 7, 9, allPixels(7, 9), 50, 'wasm'))).toBe(-1);
+    expectSame(small, 7, 9, allPixels(7, 9), 50);
+  });
+
   it('hands fields with NaN, infinite or huge values back to JavaScript (same result)', () => {
     const rows = 6;
     const cols = 7;
@@ -162,5 +193,37 @@ describe('the WebAssembly Euler kernel', () => {
       field[2 * 17 + 1] = bad;
       expectSame(field, rows, cols, allPixels(rows, cols), 20);
     }
+  });
+});
+
+describe("the fast kernel (kernel 'fast', not bit-exact)", () => {
+  it('stays within 1e-3 px of the exact positions on fixtures, most of them the same bits', () => {
+    for (const name of ['dsb2018_0402a81e', 'stardist_tests_mask2d', 'omnipose_Sample000033']) {
+      const a = readNpy(`${DIR}labels/${name}.npy.gz`);
+      const shape: [number, number] = [a.shape[0]!, a.shape[1]!];
+      const fields = groundTruthFields({ data: a.data, shape });
+      const fg = hysteresisForeground({ data: fields.distance, shape }, 0);
+      const { field } = eulerField(fields.flow, fg.mask, shape[0], shape[1], 1);
+      const { same } = expectClose(field, shape[0], shape[1], fg.pixels);
+      expect(same).toBeGreaterThan(0.99);
+    }
+  });
+
+  it('handles the edge cases of the exact kernel (sizes, counts, chunks, borders)', () => {
+    const field = randomField(30, 40, 12);
+    for (const m of [0, 1, 2, 3, 4, 5, 63, 65, 130]) {
+      const pixels = Int32Array.from({ length: m }, (_, i) => (i * 7919) % 1200);
+      expectClose(field, 30, 40, pixels, 200, 0.05);
+    }
+    for (const [rows, cols] of [
+      [1, 37],
+      [41, 1],
+      [1, 1],
+    ] as const) {
+      expectClose(randomField(rows, cols, 13, [0.3, -0.2]), rows, cols, allPixels(rows, cols), 200, 0.05);
+    }
+    expectClose(randomField(12, 9, 14, [3, -3]), 12, 9, allPixels(12, 9), 200, 0.05);
+    const big = randomField(260, 263, 15);
+    expectClose(big, 260, 263, allPixels(260, 263).subarray(0, 68_379), 12, 0.05);
   });
 });

@@ -81,6 +81,23 @@ describe('parity with omnipose 1.0.6 compute_masks on the same inputs', () => {
   });
 });
 
+describe("euler: 'fast' (not bit-exact) keeps parity with omnipose 1.0.6", () => {
+  it.each(CASES.map((c) => c.name))('%s: AP@0.5 ≥ 0.99', (name) => {
+    const { fields } = run(name);
+    const fast = computeMasks(fields, { euler: 'fast' });
+    const meta = META.cases[name];
+    const o = readNpy(`${DIR}${meta.omnipose_masks}`);
+    const theirs = { data: o.data, shape: [o.shape[0]!, o.shape[1]!] as [number, number] };
+    const ap = ap50(theirs, { data: fast.labels, shape: fast.shape });
+    let same = 0;
+    for (let i = 0; i < fast.labels.length; i++) if (fast.labels[i] === o.data[i]) same++;
+    console.log(
+      `${name} (fast): AP@0.5 vs Omnipose ${ap.toFixed(4)}, identical pixels ${((100 * same) / fast.labels.length).toFixed(3)} %, masks ${fast.count}/${meta.omnipose_count}`,
+    );
+    expect(ap).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
 describe('touching objects', () => {
   it('labels that touch in the ground truth stay separate masks (DSB2018)', () => {
     let pairs = 0;

@@ -71,19 +71,36 @@ function swap(a: Float32Array | Float64Array, i: number, j: number): void {
   a[j] = t;
 }
 
-/** The order statistics at the sorted ranks, by successive quickselects on a copy. */
+/**
+ * The order statistics at the sorted ranks, by successive quickselects on a copy. Zeros (most of a
+ * masked image, e.g. the divergence of a flow that is zero off the cells) are counted, not copied:
+ * negatives fill the copy from the front and positives from the back, so each sits in its sorted
+ * block and a rank in the zero block between them is 0.
+ */
 function ranksBySelection(v: StridedValues, ranks: number[]): number[] {
   const { data, offset, stride, count } = v;
   // float32 values stay float32 (as Omnipose casts to float32 before np.quantile); others float64
   const copy = data instanceof Float32Array ? new Float32Array(count) : new Float64Array(count);
-  for (let i = 0, j = offset; i < count; i++, j += stride) copy[i] = data[j]!;
+  let neg = 0;
+  let pos = count;
+  for (let i = 0, j = offset; i < count; i++, j += stride) {
+    const x = data[j]!;
+    if (x < 0) copy[neg++] = x;
+    else if (x !== 0) copy[--pos] = x;
+  }
   const out: number[] = [];
-  let left = 0;
+  let leftNeg = 0;
+  let leftPos = pos;
   for (const rank of ranks) {
     // after selecting a rank, everything right of it is >= it: later ranks only search there
-    selectRank(copy, rank, left, count - 1);
-    out.push(copy[rank]!);
-    left = rank;
+    if (rank < neg) {
+      selectRank(copy, rank, leftNeg, neg - 1);
+      leftNeg = rank;
+    } else if (rank >= pos) {
+      selectRank(copy, rank, leftPos, count - 1);
+      leftPos = rank;
+    }
+    out.push(rank < neg || rank >= pos ? copy[rank]! : 0);
   }
   return out;
 }

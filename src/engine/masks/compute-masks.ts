@@ -78,7 +78,7 @@ export function computeMasks(fields: PredictedFields, options: MaskOptions = {})
     niter = o.cluster === true ? Math.floor(positiveMeanDiameter(fields.distance)) : 200;
   }
   const { field } = eulerField(fields.flow, fg.mask, rows, cols, o.rescale, o.divergenceRange);
-  const positions = followFlows(field, rows, cols, pixels, niter);
+  const positions = followFlows(field, rows, cols, pixels, niter, o.euler === 'fast' ? 'fast' : 'auto');
   let labels: Int32Array;
   let maxLabel: number;
   if (clustered) {

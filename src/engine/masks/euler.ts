@@ -34,8 +34,13 @@ import { EULER_WASM_BASE64 } from './euler-wasm.ts';
 
 const f32 = Math.fround;
 
-/** `'auto'`: the WebAssembly SIMD kernel where available, else JavaScript (identical results). */
-export type EulerKernel = 'auto' | 'wasm' | 'js';
+/**
+ * `'auto'`: the WebAssembly SIMD kernel where available, else JavaScript (identical results);
+ * `'wasm'`, `'js'`: that one (`'wasm'` throws without WebAssembly SIMD); `'fast'`: the kernel's
+ * not bit-exact variant (four points a vector, plain float32 sums instead of PyTorch's fused
+ * multiply-adds: the last bits of positions differ), else the exact JavaScript.
+ */
+export type EulerKernel = 'auto' | 'wasm' | 'js' | 'fast';
 
 /** Points integrated together (see the module doc). */
 const BLOCK = 64;
@@ -56,7 +61,7 @@ export function followFlows(
   if (kernel !== 'js' && pixels.length > 0) {
     const mod = eulerWasmModule();
     if (mod) {
-      const out = followFlowsWasm(mod, field, rows, cols, pixels, niter);
+      const out = followFlowsWasm(mod, field, rows, cols, pixels, niter, kernel === 'fast');
       if (out) return out;
     } else if (kernel === 'wasm') {
       throw new Error('followFlows: WebAssembly SIMD is not available here');
@@ -141,6 +146,42 @@ export function followFlows(
 /** Points per call of the kernel: bounds its memory (2 × 16 bytes a pair) on large images. */
 const WASM_CHUNK = 1 << 16;
 
+/** Memory kept between calls up to this size (a 1024² image needs 12 MB); larger is per call. */
+const KEEP_BYTES = 64 << 20;
+
+let kept: { memory: WebAssembly.Memory; kernels: EulerKernelExports } | null = null;
+
+/**
+ * An instance of the kernel with at least `bytes` of memory. The memory of the last call is reused
+ * (grown if needed) while it stays under KEEP_BYTES: touching fresh pages costs more than a small
+ * image's whole integration. Null when the memory cannot be had.
+ */
+function kernelInstance(
+  mod: WebAssembly.Module,
+  bytes: number,
+): { memory: WebAssembly.Memory; kernels: EulerKernelExports } | null {
+  const pages = Math.ceil(bytes / 65536);
+  try {
+    if (bytes <= KEEP_BYTES) {
+      if (!kept) {
+        const memory = new WebAssembly.Memory({ initial: pages });
+        const kernels = new WebAssembly.Instance(mod, { env: { memory } })
+          .exports as unknown as EulerKernelExports;
+        kept = { memory, kernels };
+      }
+      const have = kept.memory.buffer.byteLength / 65536;
+      if (have < pages) kept.memory.grow(pages - have);
+      return kept;
+    }
+    const memory = new WebAssembly.Memory({ initial: pages });
+    const kernels = new WebAssembly.Instance(mod, { env: { memory } })
+      .exports as unknown as EulerKernelExports;
+    return { memory, kernels };
+  } catch {
+    return null;
+  }
+}
+
 /** Limits of the kernel (see `followFlowsWasm`). */
 const MAX_SIDE = 1 << 23;
 const MAX_FLOW = 2 ** 64;
@@ -157,8 +198,8 @@ export function eulerWasmModule(): WebAssembly.Module | null {
         const text = atob(EULER_WASM_BASE64);
         const bytes = new Uint8Array(text.length);
         for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-        // validation fails without SIMD; the module is under 1 KiB, so compiling it synchronously is
-        // allowed on a browser's main thread too
+        // validation fails without SIMD; the module is 2 KiB (under Chrome's 4 KiB limit for
+        // synchronous compiling on the main thread)
         if (WebAssembly.validate(bytes)) wasmModule = new WebAssembly.Module(bytes);
       }
     } catch {
@@ -168,16 +209,20 @@ export function eulerWasmModule(): WebAssembly.Module | null {
   return wasmModule;
 }
 
+type KernelFunction = (
+  pos: number,
+  vel: number,
+  groups: number,
+  niter: number,
+  rowBytes: number,
+  sy: number,
+  sx: number,
+) => void;
+
 interface EulerKernelExports {
-  follow(
-    pos: number,
-    vel: number,
-    npairs: number,
-    niter: number,
-    rowBytes: number,
-    sy: number,
-    sx: number,
-  ): void;
+  follow: KernelFunction;
+  followFast: KernelFunction;
+  prepare(count: number, hm1: number, wm1: number, keepY: number, keepX: number, limit: number): number;
 }
 
 /**
@@ -193,6 +238,7 @@ function followFlowsWasm(
   cols: number,
   pixels: Int32Array,
   niter: number,
+  fast: boolean,
 ): Float32Array | null {
   if (rows >= MAX_SIDE || cols >= MAX_SIDE) return null;
   const hm1 = rows > 1 ? f32(rows - 1) : 1;
@@ -202,53 +248,51 @@ function followFlowsWasm(
   // the normalised field with a repeated last column and row (see euler.wat), at address 0
   const stride = cols + 1;
   const flowBytes = (((rows + 1) * stride * 8 + 15) >> 4) << 4;
-  const chunk = Math.min(WASM_CHUNK, pixels.length + (pixels.length & 1));
+  // points a vector group: 2 ([y₀ x₀ y₁ x₁]) or 4 ([y₀ y₁ y₂ y₃ x₀ x₁ x₂ x₃], `fast`)
+  const g = fast ? 4 : 2;
+  const chunk = Math.min(WASM_CHUNK, Math.ceil(pixels.length / g) * g);
   const pos = flowBytes;
   const vel = pos + 8 * chunk;
   const bytes = vel + 8 * chunk;
   if (bytes > MAX_BYTES) return null;
-  let memory: WebAssembly.Memory;
-  try {
-    memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  } catch {
-    return null;
-  }
-  const { follow } = new WebAssembly.Instance(mod, { env: { memory } })
-    .exports as unknown as EulerKernelExports;
-  const flow = new Float32Array(memory.buffer, 0, 2 * (rows + 1) * stride);
-  let big = 0;
+  const instance = kernelInstance(mod, bytes);
+  if (!instance) return null;
+  const { memory, kernels } = instance;
+  const follow = fast ? kernels.followFast : kernels.follow;
+  const flow = new Float32Array(memory.buffer, 0, flowBytes >> 2);
+  // the raw field in the padded layout (last column and row repeated), normalised in place by the
+  // kernel; a trailing half vector is zeroed (memory may hold an earlier call's data)
   for (let r = 0; r < rows; r++) {
-    let i = 2 * r * cols;
-    let o = 2 * r * stride;
-    for (let c = 0; c < cols; c++, i += 2, o += 2) {
-      const vy = rows > 1 ? f32(2 * field[i]!) / hm1 : 0;
-      const vx = cols > 1 ? f32(2 * field[i + 1]!) / wm1 : 0;
-      flow[o] = vy;
-      flow[o + 1] = vx;
-      // NaN fails both comparisons
-      if (!(vy <= MAX_FLOW && vy >= -MAX_FLOW && vx <= MAX_FLOW && vx >= -MAX_FLOW)) big++;
-    }
-    flow[o] = flow[o - 2]!;
-    flow[o + 1] = flow[o - 1]!;
+    const o = 2 * r * stride;
+    flow.set(field.subarray(2 * r * cols, 2 * (r + 1) * cols), o);
+    flow[o + 2 * cols] = flow[o + 2 * cols - 2]!;
+    flow[o + 2 * cols + 1] = flow[o + 2 * cols - 1]!;
   }
-  if (big > 0) return null;
   flow.copyWithin(2 * rows * stride, 2 * (rows - 1) * stride, 2 * rows * stride);
+  flow.fill(0, 2 * (rows + 1) * stride);
+  const vectors = flowBytes >> 4;
+  if (!kernels.prepare(vectors, hm1, wm1, rows > 1 ? 1 : 0, cols > 1 ? 1 : 0, MAX_FLOW)) return null;
   const P = new Float32Array(memory.buffer, pos, 2 * chunk);
   const out = new Float32Array(2 * pixels.length);
   for (let j0 = 0; j0 < pixels.length; j0 += chunk) {
     const m = Math.min(chunk, pixels.length - j0);
+    const groups = Math.ceil(m / g);
+    // the last group's missing points are dummies at (−1, −1)
+    P.fill(-1, 2 * (groups - 1) * g, 2 * groups * g);
     for (let k = 0; k < m; k++) {
       const p = pixels[j0 + k]!;
       const r = (p / cols) | 0;
-      P[2 * k] = f32(f32(2 * r) / hm1) - 1;
-      P[2 * k + 1] = f32(f32(2 * (p - r * cols)) / wm1) - 1;
+      const iy = fast ? 8 * (k >> 2) + (k & 3) : 2 * k;
+      const ix = fast ? iy + 4 : iy + 1;
+      P[iy] = f32(f32(2 * r) / hm1) - 1;
+      P[ix] = f32(f32(2 * (p - r * cols)) / wm1) - 1;
     }
-    // an odd count: the last pair's second point is a dummy at (−1, −1)
-    if (m & 1) P.fill(-1, 2 * m, 2 * m + 2);
-    follow(pos, vel, (m + 1) >> 1, niter, 8 * stride, sy, sx);
+    follow(pos, vel, groups, niter, 8 * stride, sy, sx);
     for (let k = 0; k < m; k++) {
-      out[2 * (j0 + k)] = f32(f32(P[2 * k]! + 1) * 0.5) * hm1;
-      out[2 * (j0 + k) + 1] = f32(f32(P[2 * k + 1]! + 1) * 0.5) * wm1;
+      const iy = fast ? 8 * (k >> 2) + (k & 3) : 2 * k;
+      const ix = fast ? iy + 4 : iy + 1;
+      out[2 * (j0 + k)] = f32(f32(P[iy]! + 1) * 0.5) * hm1;
+      out[2 * (j0 + k) + 1] = f32(f32(P[ix]! + 1) * 0.5) * wm1;
     }
   }
   return out;

@@ -187,4 +187,214 @@
             (local.set $t (i32.add (local.get $t) (i32.const 1)))
             (br $steps)))
         (local.set $b (local.get $bend))
-        (br $blocks)))))
+        (br $blocks))))
+
+  ;; followFast: the same integration with four points a vector and plain f32 sums
+  ;; (((a·nw + b·ne) + c·sw) + d·se, each product and sum rounded to f32, no float64). Not bit-exact:
+  ;; PyTorch's fused multiply-adds round once where this rounds twice, so final positions differ
+  ;; in their last bits (and a tie at DBSCAN's radius may fall the other way). Same memory as
+  ;; `follow`, but `pos` and `vel` hold groups of four points as [y₀ y₁ y₂ y₃ x₀ x₁ x₂ x₃]
+  ;; (32 bytes), `nquads` groups.
+  (func (export "followFast")
+    (param $pos i32) (param $vel i32) (param $nquads i32) (param $niter i32)
+    (param $rowBytes i32) (param $sy f32) (param $sx f32)
+    (local $b i32) (local $bend i32) (local $t i32) (local $p i32) (local $u i32) (local $pend i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $SY v128) (local $SX v128) (local $RB v128) (local $ONE v128) (local $NEG v128)
+    (local $HALF v128) (local $MAGIC v128) (local $den v128) (local $first v128)
+    (local $PY v128) (local $PX v128) (local $Y v128) (local $X v128) (local $YF v128) (local $XF v128)
+    (local $n v128) (local $w v128) (local $s v128) (local $e v128)
+    (local $nw v128) (local $ne v128) (local $sw v128) (local $se v128) (local $A v128)
+    (local $L0 v128) (local $L1 v128) (local $L2 v128) (local $L3 v128)
+    (local $T0 v128) (local $T1 v128) (local $T2 v128) (local $T3 v128)
+    (local $VY v128) (local $VX v128) (local $UY v128) (local $UX v128)
+    (local.set $SY (f32x4.splat (local.get $sy)))
+    (local.set $SX (f32x4.splat (local.get $sx)))
+    (local.set $RB (i32x4.splat (local.get $rowBytes)))
+    (local.set $ONE (f32x4.splat (f32.const 1)))
+    (local.set $NEG (f32x4.splat (f32.const -1)))
+    (local.set $HALF (f32x4.splat (f32.const 0.5)))
+    (local.set $MAGIC (f32x4.splat (f32.const 8388608)))
+    (local.set $b (i32.const 0))
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.ge_u (local.get $b) (local.get $nquads)))
+        (local.set $bend (i32.add (local.get $b) (i32.const 16)))
+        (if (i32.gt_u (local.get $bend) (local.get $nquads))
+          (then (local.set $bend (local.get $nquads))))
+        (local.set $t (i32.const 0))
+        (block $stepsDone
+          (loop $steps
+            (br_if $stepsDone (i32.ge_u (local.get $t) (local.get $niter)))
+            (local.set $den
+              (f32x4.splat (f32.convert_i32_u (i32.add (local.get $t) (i32.const 1)))))
+            (local.set $first (i32x4.splat (i32.sub (i32.const 0) (i32.eqz (local.get $t)))))
+            (local.set $p (i32.add (local.get $pos) (i32.shl (local.get $b) (i32.const 5))))
+            (local.set $u (i32.add (local.get $vel) (i32.shl (local.get $b) (i32.const 5))))
+            (local.set $pend (i32.add (local.get $pos) (i32.shl (local.get $bend) (i32.const 5))))
+            (loop $quads
+              (local.set $PY (v128.load (local.get $p)))
+              (local.set $PX (v128.load offset=16 (local.get $p)))
+              (local.set $Y (f32x4.mul (f32x4.add (local.get $PY) (local.get $ONE)) (local.get $SY)))
+              (local.set $X (f32x4.mul (f32x4.add (local.get $PX) (local.get $ONE)) (local.get $SX)))
+              (local.set $YF (f32x4.floor (local.get $Y)))
+              (local.set $XF (f32x4.floor (local.get $X)))
+              (local.set $n (f32x4.sub (local.get $Y) (local.get $YF)))
+              (local.set $w (f32x4.sub (local.get $X) (local.get $XF)))
+              (local.set $s (f32x4.sub (local.get $ONE) (local.get $n)))
+              (local.set $e (f32x4.sub (local.get $ONE) (local.get $w)))
+              (local.set $nw (f32x4.mul (local.get $s) (local.get $e)))
+              (local.set $ne (f32x4.mul (local.get $s) (local.get $w)))
+              (local.set $sw (f32x4.mul (local.get $n) (local.get $e)))
+              (local.set $se (f32x4.mul (local.get $n) (local.get $w)))
+              ;; byte address of the top-left corner: row·rowBytes + column·8
+              (local.set $A
+                (i32x4.add
+                  (i32x4.mul
+                    (i32x4.sub (f32x4.add (local.get $YF) (local.get $MAGIC)) (local.get $MAGIC))
+                    (local.get $RB))
+                  (i32x4.shl
+                    (i32x4.sub (f32x4.add (local.get $XF) (local.get $MAGIC)) (local.get $MAGIC))
+                    (i32.const 3))))
+              (local.set $a0 (i32x4.extract_lane 0 (local.get $A)))
+              (local.set $a1 (i32x4.extract_lane 1 (local.get $A)))
+              (local.set $a2 (i32x4.extract_lane 2 (local.get $A)))
+              (local.set $a3 (i32x4.extract_lane 3 (local.get $A)))
+              ;; top row: Lk = [ay, ax, by, bx] of point k, transposed to four vectors
+              (local.set $L0 (v128.load (local.get $a0)))
+              (local.set $L1 (v128.load (local.get $a1)))
+              (local.set $L2 (v128.load (local.get $a2)))
+              (local.set $L3 (v128.load (local.get $a3)))
+              (local.set $T0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                (local.get $L0) (local.get $L1)))
+              (local.set $T1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                (local.get $L2) (local.get $L3)))
+              (local.set $T2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                (local.get $L0) (local.get $L1)))
+              (local.set $T3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                (local.get $L2) (local.get $L3)))
+              ;; a·nw + b·ne
+              (local.set $VY
+                (f32x4.add
+                  (f32x4.mul
+                    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $T0) (local.get $T1))
+                    (local.get $nw))
+                  (f32x4.mul
+                    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $T2) (local.get $T3))
+                    (local.get $ne))))
+              (local.set $VX
+                (f32x4.add
+                  (f32x4.mul
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                      (local.get $T0) (local.get $T1))
+                    (local.get $nw))
+                  (f32x4.mul
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                      (local.get $T2) (local.get $T3))
+                    (local.get $ne))))
+              ;; bottom row: + c·sw, + d·se
+              (local.set $L0 (v128.load (i32.add (local.get $a0) (local.get $rowBytes))))
+              (local.set $L1 (v128.load (i32.add (local.get $a1) (local.get $rowBytes))))
+              (local.set $L2 (v128.load (i32.add (local.get $a2) (local.get $rowBytes))))
+              (local.set $L3 (v128.load (i32.add (local.get $a3) (local.get $rowBytes))))
+              (local.set $T0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                (local.get $L0) (local.get $L1)))
+              (local.set $T1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+                (local.get $L2) (local.get $L3)))
+              (local.set $T2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                (local.get $L0) (local.get $L1)))
+              (local.set $T3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31
+                (local.get $L2) (local.get $L3)))
+              (local.set $VY
+                (f32x4.add
+                  (f32x4.add (local.get $VY)
+                    (f32x4.mul
+                      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                        (local.get $T0) (local.get $T1))
+                      (local.get $sw)))
+                  (f32x4.mul
+                    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $T2) (local.get $T3))
+                    (local.get $se))))
+              (local.set $VX
+                (f32x4.add
+                  (f32x4.add (local.get $VX)
+                    (f32x4.mul
+                      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                        (local.get $T0) (local.get $T1))
+                      (local.get $sw)))
+                  (f32x4.mul
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
+                      (local.get $T2) (local.get $T3))
+                    (local.get $se))))
+              ;; u = (v + u_prev)/2, p = clamp(p + u/(1 + t)), as in `follow`
+              (local.set $UY
+                (f32x4.mul
+                  (f32x4.add (local.get $VY)
+                    (v128.bitselect (local.get $VY) (v128.load (local.get $u)) (local.get $first)))
+                  (local.get $HALF)))
+              (local.set $UX
+                (f32x4.mul
+                  (f32x4.add (local.get $VX)
+                    (v128.bitselect (local.get $VX) (v128.load offset=16 (local.get $u)) (local.get $first)))
+                  (local.get $HALF)))
+              (v128.store (local.get $u) (local.get $UY))
+              (v128.store offset=16 (local.get $u) (local.get $UX))
+              (v128.store (local.get $p)
+                (f32x4.pmin
+                  (f32x4.pmax
+                    (f32x4.add (local.get $PY) (f32x4.div (local.get $UY) (local.get $den)))
+                    (local.get $NEG))
+                  (local.get $ONE)))
+              (v128.store offset=16 (local.get $p)
+                (f32x4.pmin
+                  (f32x4.pmax
+                    (f32x4.add (local.get $PX) (f32x4.div (local.get $UX) (local.get $den)))
+                    (local.get $NEG))
+                  (local.get $ONE)))
+              (local.set $p (i32.add (local.get $p) (i32.const 32)))
+              (local.set $u (i32.add (local.get $u) (i32.const 32)))
+              (br_if $quads (i32.lt_u (local.get $p) (local.get $pend))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $steps)))
+        (local.set $b (local.get $bend))
+        (br $blocks))))
+
+  ;; prepare: normalises the field in place, `count` vectors of two pairs [vy, vx] from address 0:
+  ;; v ← (2·v)/(L − 1) per axis as f32 (2·v is exact), an axis whose `keep` is 0 (a single row or
+  ;; column) set to 0, as euler.ts does. Returns 1 if every result is within ±`limit` (so finite),
+  ;; else 0 (then euler.ts uses its JavaScript loop).
+  (func (export "prepare")
+    (param $count i32) (param $hm1 f32) (param $wm1 f32) (param $keepY i32) (param $keepX i32)
+    (param $limit f32) (result i32)
+    (local $p i32) (local $end i32) (local $D v128) (local $K v128) (local $L v128) (local $ok v128)
+    (local $v v128)
+    (local.set $D
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 1 (f32x4.splat (local.get $hm1)) (local.get $wm1))
+        (local.get $wm1)))
+    ;; all ones in the lanes kept
+    (local.set $K
+      (i32x4.replace_lane 3
+        (i32x4.replace_lane 1
+          (i32x4.splat (i32.sub (i32.const 0) (local.get $keepY)))
+          (i32.sub (i32.const 0) (local.get $keepX)))
+        (i32.sub (i32.const 0) (local.get $keepX))))
+    (local.set $L (f32x4.splat (local.get $limit)))
+    (local.set $ok (i32x4.splat (i32.const -1)))
+    (local.set $end (i32.shl (local.get $count) (i32.const 4)))
+    (local.set $p (i32.const 0))
+    (block $done
+      (loop $vectors
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $v
+          (v128.and
+            (f32x4.div (f32x4.add (local.get $v) (local.get $v)) (local.get $D))
+            (local.get $K)))
+        (v128.store (local.get $p) (local.get $v))
+        ;; NaN fails the comparison
+        (local.set $ok
+          (v128.and (local.get $ok) (f32x4.le (f32x4.abs (local.get $v)) (local.get $L))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $vectors)))
+    (i32x4.all_true (local.get $ok))))

@@ -34,6 +34,14 @@ export interface MaskOptions {
   boundaryThreshold?: number;
   /** fixed divergence normalisation `[lo, hi]` instead of the 0.01/99.99 percentiles */
   divergenceRange?: [number, number];
+  /**
+   * Euler integration: `'exact'` reproduces PyTorch's float32 arithmetic bit for bit (WebAssembly
+   * SIMD kernel, or JavaScript without it); `'fast'` is about 1.8× faster but not bit-exact
+   * (plain float32 sums instead of fused multiply-adds: the last bits of some final positions
+   * differ, and a tie at DBSCAN's radius may fall the other way; AP@0.5 against the exact masks
+   * ≥ 0.99 on the test images). @default 'exact'
+   */
+  euler?: 'exact' | 'fast';
 }
 
 export interface ResolvedMaskOptions {
@@ -51,6 +59,7 @@ export interface ResolvedMaskOptions {
   borderWidth: number;
   boundaryThreshold: number;
   divergenceRange: [number, number] | undefined;
+  euler: 'exact' | 'fast';
 }
 
 function finite(name: string, v: number, min = Number.NEGATIVE_INFINITY): number {
@@ -75,6 +84,10 @@ export function resolveMaskOptions(o: MaskOptions): ResolvedMaskOptions {
   if (cluster !== 'auto' && cluster !== true && cluster !== false) {
     throw new ValueError(`mask option cluster must be 'auto', true or false, got ${String(cluster)}`);
   }
+  const euler = o.euler ?? 'exact';
+  if (euler !== 'exact' && euler !== 'fast') {
+    throw new ValueError(`mask option euler must be 'exact' or 'fast', got ${String(euler)}`);
+  }
   const range = o.divergenceRange;
   if (range !== undefined && (range.length !== 2 || !range.every(Number.isFinite))) {
     throw new ValueError(`mask option divergenceRange must be two finite numbers, got ${String(range)}`);
@@ -94,5 +107,6 @@ export function resolveMaskOptions(o: MaskOptions): ResolvedMaskOptions {
     borderWidth: integer('borderWidth', o.borderWidth ?? 5, 0),
     boundaryThreshold: finite('boundaryThreshold', o.boundaryThreshold ?? -1),
     divergenceRange: range,
+    euler,
   };
 }
