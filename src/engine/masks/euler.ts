@@ -38,7 +38,8 @@ const f32 = Math.fround;
  * `'auto'`: the WebAssembly SIMD kernel where available, else JavaScript (identical results);
  * `'wasm'`, `'js'`: that one (`'wasm'` throws without WebAssembly SIMD); `'fast'`: the kernel's
  * not bit-exact variant (four points a vector, plain float32 sums instead of PyTorch's fused
- * multiply-adds: the last bits of positions differ), else the exact JavaScript.
+ * multiply-adds, steps by an f32 reciprocal: the last bits of some positions differ), else the
+ * exact JavaScript.
  */
 export type EulerKernel = 'auto' | 'wasm' | 'js' | 'fast';
 

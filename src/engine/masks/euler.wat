@@ -190,11 +190,12 @@
         (br $blocks))))
 
   ;; followFast: the same integration with four points a vector and plain f32 sums
-  ;; (((a·nw + b·ne) + c·sw) + d·se, each product and sum rounded to f32, no float64). Not bit-exact:
-  ;; PyTorch's fused multiply-adds round once where this rounds twice, so final positions differ
-  ;; in their last bits (and a tie at DBSCAN's radius may fall the other way). Same memory as
-  ;; `follow`, but `pos` and `vel` hold groups of four points as [y₀ y₁ y₂ y₃ x₀ x₁ x₂ x₃]
-  ;; (32 bytes), `nquads` groups.
+  ;; (((a·nw + b·ne) + c·sw) + d·se, each product and sum rounded to f32, no float64), and the step
+  ;; u·(1/(1 + t)) with an f32 reciprocal. Not bit-exact: PyTorch's fused multiply-adds round once
+  ;; where this rounds twice, and the reciprocal's product may differ from the quotient in the last
+  ;; bit, so final positions differ in their last bits (a tie at DBSCAN's radius may fall the other
+  ;; way). Same memory as `follow`, but `pos` and `vel` hold groups of four points as
+  ;; [y₀ y₁ y₂ y₃ x₀ x₁ x₂ x₃] (32 bytes), `nquads` groups.
   (func (export "followFast")
     (param $pos i32) (param $vel i32) (param $nquads i32) (param $niter i32)
     (param $rowBytes i32) (param $sy f32) (param $sx f32)
@@ -226,8 +227,10 @@
         (block $stepsDone
           (loop $steps
             (br_if $stepsDone (i32.ge_u (local.get $t) (local.get $niter)))
+            ;; the f32 reciprocal of 1 + t: a product is cheaper than a quotient (not exact either)
             (local.set $den
-              (f32x4.splat (f32.convert_i32_u (i32.add (local.get $t) (i32.const 1)))))
+              (f32x4.splat
+                (f32.div (f32.const 1) (f32.convert_i32_u (i32.add (local.get $t) (i32.const 1))))))
             (local.set $first (i32x4.splat (i32.sub (i32.const 0) (i32.eqz (local.get $t)))))
             (local.set $p (i32.add (local.get $pos) (i32.shl (local.get $b) (i32.const 5))))
             (local.set $u (i32.add (local.get $vel) (i32.shl (local.get $b) (i32.const 5))))
@@ -326,7 +329,7 @@
                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31
                       (local.get $T2) (local.get $T3))
                     (local.get $se))))
-              ;; u = (v + u_prev)/2, p = clamp(p + u/(1 + t)), as in `follow`
+              ;; u = (v + u_prev)/2, p = clamp(p + u·(1/(1 + t)))
               (local.set $UY
                 (f32x4.mul
                   (f32x4.add (local.get $VY)
@@ -342,13 +345,13 @@
               (v128.store (local.get $p)
                 (f32x4.pmin
                   (f32x4.pmax
-                    (f32x4.add (local.get $PY) (f32x4.div (local.get $UY) (local.get $den)))
+                    (f32x4.add (local.get $PY) (f32x4.mul (local.get $UY) (local.get $den)))
                     (local.get $NEG))
                   (local.get $ONE)))
               (v128.store offset=16 (local.get $p)
                 (f32x4.pmin
                   (f32x4.pmax
-                    (f32x4.add (local.get $PX) (f32x4.div (local.get $UX) (local.get $den)))
+                    (f32x4.add (local.get $PX) (f32x4.mul (local.get $UX) (local.get $den)))
                     (local.get $NEG))
                   (local.get $ONE)))
               (local.set $p (i32.add (local.get $p) (i32.const 32)))
