@@ -2,7 +2,7 @@
  * Training from scratch on one real image (DSB2018 00071198, 27 nuclei) with simulated strokes
  * lowers the loss on held-out strokes of the same image. Strokes left of column 128 train; those
  * right of it are only evaluated. Invariant checked: after 60 steps the held-out loss (all six
- * terms, paper λ's, same fixed evaluation patches) is below half its value at initialisation.
+ * terms, default weights, same fixed evaluation patches) is below half its value at initialisation.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/engine/random.ts';
 import { computeTargets, labelsToCodes, type Targets } from '../../src/engine/targets/index.ts';
 import {
+  DEFAULT_LOSS_WEIGHTS,
   disposeTargetBatch,
   type LossTermName,
   PAPER_LOSS_WEIGHTS,
@@ -135,7 +136,7 @@ async function lossTerms(pred: Float32Array, targets: Targets[]): Promise<Terms>
   const out = {} as Terms;
   for (const name of NAMES) out[name] = (await terms[name].data())[0]!;
   const t = (await total.data())[0]!;
-  const weighted = NAMES.reduce((acc, name) => acc + PAPER_LOSS_WEIGHTS[name] * out[name], 0);
+  const weighted = NAMES.reduce((acc, name) => acc + DEFAULT_LOSS_WEIGHTS[name] * out[name], 0);
   expect(t).toBeCloseTo(weighted, 3);
   dispose([x, total, ...Object.values(terms)]);
   disposeTargetBatch(batch);
@@ -237,5 +238,55 @@ describe('Sketchpose losses against a plain implementation', () => {
     }));
     const pred = noisyPrediction(targets, new Random(4), 1);
     expectClose(await lossTerms(pred, targets), plainLosses(pred, targets, sets), 1e-5);
+  });
+
+  it("weights: the default is Omnipose 0.4's effective scale, the paper's λ and overrides are applied term by term", async () => {
+    // the default weights are the Omnipose 0.4 code's, rescaled to these terms' units (sketchpose-loss.ts)
+    expect(DEFAULT_LOSS_WEIGHTS).toEqual({
+      boundary: 2,
+      distance: 2 / 25,
+      flow: 10 / 25,
+      flowNorm: 2 / 25,
+      euler: 0.033,
+      inequality: 2 / 25,
+    });
+    expect(Math.abs(DEFAULT_LOSS_WEIGHTS.euler - 1 / 30)).toBeLessThan(5e-4);
+    const [rows, cols] = [32, 40];
+    const rng = new Random(5);
+    const targets = [0, 1].map(() => {
+      const labels = touchingDiscs(rng, rows, cols, 8);
+      return computeTargets({ data: admissibleStrokes(rng, labels, rows, cols, 8), shape: [rows, cols] });
+    });
+    const pred = noisyPrediction(targets, new Random(6), 1);
+    const batch = stackTargets(targets);
+    const x = tensor4d(pred, [targets.length, rows, cols, 4]) as Tensor4D;
+    const totalWith = async (weights?: Partial<Record<LossTermName, number>>) => {
+      const { total, terms } = sketchposeLoss(x, batch, weights === undefined ? {} : { weights });
+      const values = {} as Terms;
+      for (const name of NAMES) values[name] = (await terms[name].data())[0]!;
+      const t = (await total.data())[0]!;
+      dispose([total, ...Object.values(terms)]);
+      return { t, values };
+    };
+    const plain = await totalWith();
+    const paper = await totalWith(PAPER_LOSS_WEIGHTS);
+    const onlyEuler = await totalWith({
+      boundary: 0,
+      distance: 0,
+      flow: 0,
+      flowNorm: 0,
+      inequality: 0,
+      euler: 1,
+    });
+    const sum = (w: Record<LossTermName, number>) => NAMES.reduce((a, n) => a + w[n] * plain.values[n], 0);
+    expect(plain.t).toBeCloseTo(sum(DEFAULT_LOSS_WEIGHTS), 3);
+    expect(paper.t).toBeCloseTo(sum(PAPER_LOSS_WEIGHTS), 3);
+    expect(onlyEuler.t).toBeCloseTo(plain.values.euler, 4);
+    // the terms themselves do not depend on the weights
+    expect(paper.values).toEqual(plain.values);
+    // on a noisy prediction the paper's λ weigh the total several times more than the default
+    expect(paper.t).toBeGreaterThan(3 * plain.t);
+    dispose(x);
+    disposeTargetBatch(batch);
   });
 });

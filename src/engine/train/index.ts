@@ -17,6 +17,7 @@ export {
   PREDICTION_CHANNELS,
 } from './losses/prediction.ts';
 export {
+  DEFAULT_LOSS_WEIGHTS,
   type LossTermName,
   type LossWeights,
   PAPER_LOSS_WEIGHTS,

@@ -4,9 +4,22 @@
  *
  *   total = λB·ℓB + λD·ℓD + λV1·ℓV1 + λV2·ℓV2 + λV3·ℓV3 + λineq·ℓineq.
  *
- * Default λ's are the paper's (10, 2, 2, 2, 1) and 1 for the inequality term, which the paper does
- * not give. Omnipose 0.4's code weights differently (10 on the flow MSE, 2 on the boundary BCE):
- * keep every λ configurable and compare rather than guess (ALGORITHM.md §1).
+ Two sets of λ's are provided, and every λ stays configurable (ALGORITHM.md §1):
+ *
+ * - `PAPER_LOSS_WEIGHTS`: the paper's (10, 2, 2, 2, 1) and 1 for the inequality term, which the
+ *   paper does not give. Applied to the terms as the paper defines them (squared errors in ×5 flow
+ *   units and pixels, the Euler term a sum over the L steps of a trajectory), the Euler and
+ *   distance terms are tens to hundreds of times the boundary term at the start of training, and
+ *   RAdam's first, un-normalised steps (N_t < 5) are correspondingly huge: in the accuracy
+ *   benchmark a small network trained this way from scratch produced no mask after 150 steps
+ *   (docs/benchmarks-accuracy.md).
+ * - `DEFAULT_LOSS_WEIGHTS` (the default): the weights Omnipose 0.4's training code (and the original
+ *   Sketchpose plugin's) effectively gives each term, expressed for this module's normalisation:
+ *   Omnipose divides squared flow and distance errors by 25 (the ×5 flow scale) and puts 10 on the
+ *   flow MSE, 2 on the distance and flow-norm MSEs and 2 on the boundary BCE; its Euler term
+ *   (torchvf's IVPLoss) is a mean over the 2·L coordinates of a trajectory rather than a sum, so
+ *   1/(2·15). The inequality term, absent from the original code, gets the distance term's weight
+ *   (it is a distance error). With these the same runs segment (docs/benchmarks-accuracy.md).
  *
  * With full annotation (codes from `labelsToCodes`, `complete: true`, the border not a boundary)
  * every set is the whole patch except drawn contacts and the loss reduces to Omnipose-style
@@ -40,8 +53,21 @@ export const PAPER_LOSS_WEIGHTS: Readonly<LossWeights> = Object.freeze({
   inequality: 1,
 });
 
+/**
+ * Omnipose 0.4's effective weights in this module's normalisation (see the module doc): flow
+ * 10/25, distance, flow norm and inequality 2/25, boundary 2, Euler 1/(2·15). The default.
+ */
+export const DEFAULT_LOSS_WEIGHTS: Readonly<LossWeights> = Object.freeze({
+  boundary: 2,
+  distance: 0.08,
+  flow: 0.4,
+  flowNorm: 0.08,
+  euler: 0.033,
+  inequality: 0.08,
+});
+
 export interface SketchposeLossOptions {
-  /** λ per term; missing ones take `PAPER_LOSS_WEIGHTS`. */
+  /** λ per term; missing ones take `DEFAULT_LOSS_WEIGHTS`. */
   weights?: Partial<LossWeights>;
   euler?: EulerOptions;
 }
@@ -60,7 +86,7 @@ export function sketchposeLoss(
   options: SketchposeLossOptions = {},
 ): SketchposeLoss {
   checkPrediction(prediction, batch, 'sketchposeLoss');
-  const weights = { ...PAPER_LOSS_WEIGHTS, ...options.weights };
+  const weights = { ...DEFAULT_LOSS_WEIGHTS, ...options.weights };
   for (const [name, value] of Object.entries(weights)) {
     if (!Number.isFinite(value)) throw new ValueError(`sketchposeLoss: weight '${name}' is ${value}`);
   }
