@@ -11,10 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-bench/out/accuracy}"
-STEPS="${STEPS:-150}"
+STEPS="${STEPS:-800}"
 PATCH="${PATCH:-64}"
 BATCH="${BATCH:-4}"
-COMMON=(--steps "$STEPS" --patch "$PATCH" --batch "$BATCH" --out "$OUT")
+LR="${LR:-0.05}"
+COMMON=(--steps "$STEPS" --patch "$PATCH" --batch "$BATCH" --lr "$LR" --out "$OUT")
+# WEIGHTS=euler=0.1,... overrides loss weights (default: the engine's default weights)
+if [ -n "${WEIGHTS:-}" ]; then COMMON+=(--weights "$WEIGHTS"); fi
 start=$(date +%s)
 mkdir -p "$OUT"
 npx tsx bench/accuracy/run.ts "${COMMON[@]}" --prepare --runs ''

@@ -11,7 +11,7 @@
  *
  * Options: --steps (per run), --batch, --patch, --lr, --frugal-cells, --diameter (objects are
  * rescaled to it), --tile, --runs fraction_100,fraction_50,fraction_25,fraction_10,frugal, --seed,
- * --data, --out, --weights euler=0.1 (λ overrides), --modalities fluorescence (a subset); --prepare writes the ground truth and
+ * --data, --out, --weights euler=0.1 (overrides of the default loss weights), --modalities fluorescence (a subset); --prepare writes the ground truth and
  * prepared data first (run.sh does it once before starting the runs in parallel); --report only
  * merges runs/*.json into results.md.
  * Writes, under --out: data/ (the prepared images, labels and annotation codes, for
@@ -37,8 +37,10 @@ import { Random } from '../../src/engine/random.ts';
 import { annotatedFraction, simulatePartialMask, simulateStrokes } from '../../src/engine/simulate/index.ts';
 import { labelsToCodes } from '../../src/engine/targets/index.ts';
 import {
+  DEFAULT_LOSS_WEIGHTS,
   type LossTermName,
   type LossWeights,
+  PAPER_LOSS_WEIGHTS,
   sketchposeLoss,
 } from '../../src/engine/train/losses/sketchpose-loss.ts';
 import { stackTargets } from '../../src/engine/train/losses/target-batch.ts';
@@ -54,10 +56,10 @@ function opt(name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
 }
-const STEPS = Number(opt('steps', '300'));
+const STEPS = Number(opt('steps', '800'));
 const BATCH = Number(opt('batch', '4'));
-const PATCH = Number(opt('patch', '96'));
-const LR = Number(opt('lr', '0.01'));
+const PATCH = Number(opt('patch', '64'));
+const LR = Number(opt('lr', '0.05'));
 const FRUGAL_CELLS = Number(opt('frugal-cells', '20'));
 const DIAMETER = Number(opt('diameter', '17'));
 const TILE = Number(opt('tile', '224'));
@@ -70,16 +72,24 @@ const SEED = Number(opt('seed', '0'));
 const DATA = opt('data', new URL('../../../shared/data', import.meta.url).pathname);
 const OUT = opt('out', 'bench/out/accuracy');
 const SIGMA = Number(opt('sigma', '8'));
-/** loss weights overriding the paper's λ, e.g. `--weights euler=0.1` */
-const WEIGHTS: Partial<LossWeights> = Object.fromEntries(
-  opt('weights', '')
-    .split(',')
-    .filter(Boolean)
-    .map((kv) => {
-      const [k, v] = kv.split('=');
-      return [k as LossTermName, Number(v)];
-    }),
-);
+/**
+ * Loss weights overriding the engine's defaults (`DEFAULT_LOSS_WEIGHTS`), e.g. `--weights
+ * euler=0.1`; `--weights paper` starts from the paper's λ instead (`paper,euler=0.1` also works).
+ */
+const WEIGHTS: Partial<LossWeights> = (() => {
+  const parts = opt('weights', '').split(',').filter(Boolean);
+  const base: Partial<LossWeights> = parts.includes('paper') ? { ...PAPER_LOSS_WEIGHTS } : {};
+  for (const kv of parts.filter((p) => p !== 'paper')) {
+    const [k, v] = kv.split('=');
+    if (!(k! in PAPER_LOSS_WEIGHTS) || !Number.isFinite(Number(v))) {
+      throw new Error(
+        `--weights: '${kv}' is not name=number with a name among ${Object.keys(PAPER_LOSS_WEIGHTS)}`,
+      );
+    }
+    base[k as LossTermName] = Number(v);
+  }
+  return base;
+})();
 const TAUS = [0.5, 0.75, 0.9];
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '');
@@ -256,7 +266,7 @@ const settings = () => ({
   seed: SEED,
   sigma: SIGMA,
   frugalCells: FRUGAL_CELLS,
-  weights: WEIGHTS,
+  weights: { ...DEFAULT_LOSS_WEIGHTS, ...WEIGHTS },
   modalities: ONLY.length > 0 ? ONLY : 'all',
   net: 'small',
   backend: 'wasm',

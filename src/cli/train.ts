@@ -32,7 +32,7 @@ const SPEC = {
   net: { default: 'small', help: "network widths: 'small', 'full' (Omnipose, 6.6 M parameters)" },
   lr: {
     default: '0.01',
-    help: 'RAdam learning rate (the plugin default 0.1 diverges within 3 steps here; docs/training.md)',
+    help: 'RAdam learning rate (docs/training.md: 0.01 is stable; bench/accuracy uses 0.05)',
   },
   'weight-decay': { default: '1e-4', help: 'decoupled weight decay' },
   channels: { default: '0', help: 'image channels to use: segment[,second], 0-based' },
