@@ -9,17 +9,18 @@
  * - `PAPER_LOSS_WEIGHTS`: the paper's (10, 2, 2, 2, 1) and 1 for the inequality term, which the
  *   paper does not give. Applied to the terms as the paper defines them (squared errors in ×5 flow
  *   units and pixels, the Euler term a sum over the L steps of a trajectory), the Euler and
- *   distance terms are tens to hundreds of times the boundary term at the start of training, and
- *   RAdam's first, un-normalised steps (N_t < 5) are correspondingly huge: in the accuracy
- *   benchmark a small network trained this way from scratch produced no mask after 150 steps
- *   (docs/benchmarks-accuracy.md).
+ *   distance terms start tens to hundreds of times larger than the boundary term, and RAdam's
+ *   first, un-rectified steps are correspondingly large: at lr 0.05 training diverges (loss ~1e23),
+ *   and at lr 0.01 a small network gave no mask after 150 steps, though a good one after 300
+ *   (docs/benchmarks-accuracy.md, "Loss weights").
  * - `DEFAULT_LOSS_WEIGHTS` (the default): the weights Omnipose 0.4's training code (and the original
  *   Sketchpose plugin's) effectively gives each term, expressed for this module's normalisation:
  *   Omnipose divides squared flow and distance errors by 25 (the ×5 flow scale) and puts 10 on the
  *   flow MSE, 2 on the distance and flow-norm MSEs and 2 on the boundary BCE; its Euler term
  *   (torchvf's IVPLoss) is a mean over the 2·L coordinates of a trajectory rather than a sum, so
  *   1/(2·15). The inequality term, absent from the original code, gets the distance term's weight
- *   (it is a distance error). With these the same runs segment (docs/benchmarks-accuracy.md).
+ *   (it is a distance error). The total starts around 15, and lr 0.05 trains stably (the best
+ *   result of the ablation).
  *
  * With full annotation (codes from `labelsToCodes`, `complete: true`, the border not a boundary)
  * every set is the whole patch except drawn contacts and the loss reduces to Omnipose-style
