@@ -6,6 +6,7 @@
 #
 #   bash bench/accuracy/run.sh                    # defaults below
 #   STEPS=100 bash bench/accuracy/run.sh          # a smaller budget
+#   MODALITIES=fluorescence bash bench/accuracy/run.sh   # fluorescence nuclei only
 #
 # Then, optionally, the original plugin on the frugal case: bash bench/original/run.sh
 set -euo pipefail
@@ -18,6 +19,8 @@ LR="${LR:-0.05}"
 COMMON=(--steps "$STEPS" --patch "$PATCH" --batch "$BATCH" --lr "$LR" --out "$OUT")
 # WEIGHTS=euler=0.1,... overrides loss weights (default: the engine's default weights)
 if [ -n "${WEIGHTS:-}" ]; then COMMON+=(--weights "$WEIGHTS"); fi
+# MODALITIES=fluorescence restricts the fraction runs to one modality (default: all three)
+if [ -n "${MODALITIES:-}" ]; then COMMON+=(--modalities "$MODALITIES"); fi
 start=$(date +%s)
 mkdir -p "$OUT"
 npx tsx bench/accuracy/run.ts "${COMMON[@]}" --prepare --runs ''

@@ -2,7 +2,8 @@
  * Training from scratch on one real image (DSB2018 00071198, 27 nuclei) with simulated strokes
  * lowers the loss on held-out strokes of the same image. Strokes left of column 128 train; those
  * right of it are only evaluated. Invariant checked: after 60 steps the held-out loss (all six
- * terms, default weights, same fixed evaluation patches) is below half its value at initialisation.
+ * terms, default weights, same fixed evaluation patches) is below half its value at initialisation,
+ * at lr 0.05 (bench/accuracy's rate; at lr 0.01 the default weights lower it by 17 % in 60 steps).
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -67,7 +68,7 @@ describe('training on one real image', () => {
     };
     const before = await heldOutLoss();
     const random = new Random(5);
-    const optimizer = new RAdamOptimizer({ learningRate: 0.01 });
+    const optimizer = new RAdamOptimizer({ learningRate: 0.05 });
     const trainer = new Trainer({
       net,
       optimizer,
