@@ -31,8 +31,8 @@ const SPEC = {
   margin: { default: '32', help: 'context margin around each patch for the targets' },
   net: { default: 'small', help: "network widths: 'small', 'full' (Omnipose, 6.6 M parameters)" },
   lr: {
-    default: '0.01',
-    help: 'RAdam learning rate (docs/training.md: 0.01 is stable; bench/accuracy uses 0.05)',
+    default: '0.05',
+    help: 'RAdam learning rate (docs/training.md: 0.05 with the default loss weights)',
   },
   'weight-decay': { default: '1e-4', help: 'decoupled weight decay' },
   channels: { default: '0', help: 'image channels to use: segment[,second], 0-based' },

@@ -110,7 +110,7 @@ export function initialState(): SketchposeState {
       progress: null,
       history: [],
       steps: 200,
-      learningRate: 0.01,
+      learningRate: 0.05,
       message: '',
     },
     prediction: { step: 0, count: 0, level: 0, busy: false },

@@ -78,7 +78,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   net: 'small',
   patch: 128,
   batch: 4,
-  learningRate: 0.01,
+  learningRate: 0.05,
   seed: 0,
   predictEvery: 20,
   predictMaxSide: 512,
