@@ -30,6 +30,7 @@
  * −1.50519e−40 against −1.50518e−40). Halving a float32 is exact except in the subnormal range,
  * where PyTorch rounds the half to float32, and so do both implementations.
  */
+import { ValueError } from '../errors.ts';
 import { EULER_WASM_BASE64 } from './euler-wasm.ts';
 
 const f32 = Math.fround;
@@ -65,7 +66,9 @@ export function followFlows(
       const out = followFlowsWasm(mod, field, rows, cols, pixels, niter, kernel === 'fast');
       if (out) return out;
     } else if (kernel === 'wasm') {
-      throw new Error('followFlows: WebAssembly SIMD is not available here');
+      throw new ValueError(
+        "followFlows: kernel 'wasm' asked for, but WebAssembly SIMD is not available here",
+      );
     }
   }
   const out = new Float32Array(2 * pixels.length);
@@ -162,22 +165,18 @@ function kernelInstance(
   bytes: number,
 ): { memory: WebAssembly.Memory; kernels: EulerKernelExports } | null {
   const pages = Math.ceil(bytes / 65536);
-  try {
-    if (bytes <= KEEP_BYTES) {
-      if (!kept) {
-        const memory = new WebAssembly.Memory({ initial: pages });
-        const kernels = new WebAssembly.Instance(mod, { env: { memory } })
-          .exports as unknown as EulerKernelExports;
-        kept = { memory, kernels };
-      }
-      const have = kept.memory.buffer.byteLength / 65536;
-      if (have < pages) kept.memory.grow(pages - have);
-      return kept;
-    }
+  const instantiate = () => {
     const memory = new WebAssembly.Memory({ initial: pages });
     const kernels = new WebAssembly.Instance(mod, { env: { memory } })
       .exports as unknown as EulerKernelExports;
     return { memory, kernels };
+  };
+  try {
+    if (bytes > KEEP_BYTES) return instantiate();
+    kept ??= instantiate();
+    const have = kept.memory.buffer.byteLength / 65536;
+    if (have < pages) kept.memory.grow(pages - have);
+    return kept;
   } catch {
     return null;
   }
@@ -251,6 +250,9 @@ function followFlowsWasm(
   const flowBytes = (((rows + 1) * stride * 8 + 15) >> 4) << 4;
   // points a vector group: 2 ([y₀ x₀ y₁ x₁]) or 4 ([y₀ y₁ y₂ y₃ x₀ x₁ x₂ x₃], `fast`)
   const g = fast ? 4 : 2;
+  // where point k's y sits in the position buffer, and how far after it its x
+  const yLane = fast ? (k: number) => 8 * (k >> 2) + (k & 3) : (k: number) => 2 * k;
+  const dx = fast ? 4 : 1;
   const chunk = Math.min(WASM_CHUNK, Math.ceil(pixels.length / g) * g);
   const pos = flowBytes;
   const vel = pos + 8 * chunk;
@@ -283,17 +285,15 @@ function followFlowsWasm(
     for (let k = 0; k < m; k++) {
       const p = pixels[j0 + k]!;
       const r = (p / cols) | 0;
-      const iy = fast ? 8 * (k >> 2) + (k & 3) : 2 * k;
-      const ix = fast ? iy + 4 : iy + 1;
+      const iy = yLane(k);
       P[iy] = f32(f32(2 * r) / hm1) - 1;
-      P[ix] = f32(f32(2 * (p - r * cols)) / wm1) - 1;
+      P[iy + dx] = f32(f32(2 * (p - r * cols)) / wm1) - 1;
     }
     follow(pos, vel, groups, niter, 8 * stride, sy, sx);
     for (let k = 0; k < m; k++) {
-      const iy = fast ? 8 * (k >> 2) + (k & 3) : 2 * k;
-      const ix = fast ? iy + 4 : iy + 1;
+      const iy = yLane(k);
       out[2 * (j0 + k)] = f32(f32(P[iy]! + 1) * 0.5) * hm1;
-      out[2 * (j0 + k) + 1] = f32(f32(P[ix]! + 1) * 0.5) * wm1;
+      out[2 * (j0 + k) + 1] = f32(f32(P[iy + dx]! + 1) * 0.5) * wm1;
     }
   }
   return out;

@@ -25,8 +25,8 @@ import type { Random } from '../random.ts';
 import type { Targets } from '../targets/index.ts';
 import { eulerStartRows } from './losses/euler-starts.ts';
 import {
-  DEFAULT_LOSS_WEIGHTS,
   type LossTermName,
+  resolveLossWeights,
   type SketchposeLossOptions,
   sketchposeLoss,
 } from './losses/sketchpose-loss.ts';
@@ -103,7 +103,7 @@ export interface SketchposeBatchLossOptions extends SketchposeLossOptions {
  */
 export function sketchposeBatchLoss(options: SketchposeBatchLossOptions) {
   const maxEulerStarts = options.maxEulerStarts ?? DEFAULT_EULER_STARTS;
-  const weights = { ...DEFAULT_LOSS_WEIGHTS, ...options.weights };
+  const weights = resolveLossWeights(options.weights);
   return (prediction: Tensor4D, batch: Batch, full?: Batch) => {
     const targets = stackTargets(batch.targets, { random: options.random, maxEulerStarts });
     const { total, terms } = sketchposeLoss(prediction, targets, options);

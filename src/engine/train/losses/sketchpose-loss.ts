@@ -80,6 +80,15 @@ export interface SketchposeLoss {
   terms: Record<LossTermName, Scalar>;
 }
 
+/** `DEFAULT_LOSS_WEIGHTS` with `overrides` applied; every weight must be finite. */
+export function resolveLossWeights(overrides: Partial<LossWeights> = {}): LossWeights {
+  const weights = { ...DEFAULT_LOSS_WEIGHTS, ...overrides };
+  for (const [name, value] of Object.entries(weights)) {
+    if (!Number.isFinite(value)) throw new ValueError(`sketchposeLoss: weight '${name}' is ${value}`);
+  }
+  return weights;
+}
+
 /** All six terms and their weighted sum; the caller disposes the returned scalars. */
 export function sketchposeLoss(
   prediction: Tensor4D,
@@ -87,10 +96,7 @@ export function sketchposeLoss(
   options: SketchposeLossOptions = {},
 ): SketchposeLoss {
   checkPrediction(prediction, batch, 'sketchposeLoss');
-  const weights = { ...DEFAULT_LOSS_WEIGHTS, ...options.weights };
-  for (const [name, value] of Object.entries(weights)) {
-    if (!Number.isFinite(value)) throw new ValueError(`sketchposeLoss: weight '${name}' is ${value}`);
-  }
+  const weights = resolveLossWeights(options.weights);
   return tidy(() => {
     const terms: Record<LossTermName, Scalar> = {
       boundary: boundaryLoss(prediction, batch),
